@@ -1,0 +1,152 @@
+//! What a finished span looks like to a recorder or a test.
+
+use std::borrow::Cow;
+use std::time::{Duration, SystemTime};
+
+use smallvec::SmallVec;
+
+use crate::context::SpanContext;
+use crate::ids::SpanId;
+use crate::reference::Reference;
+use crate::value::Value;
+
+/// A tag or log field key. Static keys, such as the constants in [`tags`](crate::tags),
+/// are stored without allocating.
+pub type Key = Cow<'static, str>;
+
+/// Tags inline up to this many; most spans have fewer.
+pub(crate) type Tags = SmallVec<[(Key, Value); 8]>;
+
+/// Sets a tag, replacing the value of a repeated key.
+pub(crate) fn set_tag(tags: &mut Tags, key: Key, value: Value) {
+    match tags.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, old)) => *old = value,
+        None => tags.push((key, value)),
+    }
+}
+
+/// One `log_kv` call: a timestamp and its fields, in the order given.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogRecord {
+    timestamp: SystemTime,
+    fields: Vec<(Key, Value)>,
+}
+
+impl LogRecord {
+    pub(crate) fn new(timestamp: SystemTime, fields: Vec<(Key, Value)>) -> Self {
+        Self { timestamp, fields }
+    }
+
+    /// When the event happened.
+    pub fn timestamp(&self) -> SystemTime {
+        self.timestamp
+    }
+
+    /// The fields, in the order they were logged.
+    pub fn fields(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + '_ {
+        self.fields.iter().map(|(k, v)| (&**k, v))
+    }
+
+    /// The value of one field (the first, if a key repeats).
+    pub fn field(&self, key: &str) -> Option<&Value> {
+        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
+/// Everything recorded about a span while it runs.
+#[derive(Clone, Debug)]
+pub(crate) struct SpanData {
+    pub(crate) operation_name: Key,
+    pub(crate) references: SmallVec<[Reference; 1]>,
+    pub(crate) tags: Tags,
+    pub(crate) logs: Vec<LogRecord>,
+    pub(crate) start_time: SystemTime,
+}
+
+impl SpanData {
+    /// Sets a tag, replacing the value of a repeated key.
+    pub(crate) fn set_tag(&mut self, key: Key, value: Value) {
+        set_tag(&mut self.tags, key, value);
+    }
+
+    /// The error record of a span whose thread panicked.
+    pub(crate) fn record_panic(&mut self) {
+        self.set_tag(crate::tags::ERROR.into(), true.into());
+        let fields = vec![
+            (crate::logs::EVENT.into(), "error".into()),
+            (crate::logs::MESSAGE.into(), "panicked".into()),
+        ];
+        self.logs.push(LogRecord::new(SystemTime::now(), fields));
+    }
+}
+
+/// A finished span, as handed to a [`Recorder`](crate::Recorder) and returned by the mock
+/// tracer's `finished_spans`.
+#[derive(Clone, Debug)]
+pub struct FinishedSpan {
+    context: SpanContext,
+    data: SpanData,
+    finish_time: SystemTime,
+}
+
+impl FinishedSpan {
+    pub(crate) fn new(context: SpanContext, data: SpanData, finish_time: SystemTime) -> Self {
+        Self {
+            context,
+            data,
+            finish_time,
+        }
+    }
+
+    /// The operation name, as last set.
+    pub fn operation_name(&self) -> &str {
+        &self.data.operation_name
+    }
+
+    /// The span's context (ids, sampling, baggage as it was at finish).
+    pub fn context(&self) -> &SpanContext {
+        &self.context
+    }
+
+    /// The parent's span id: the first reference's, whatever its type, as in OpenTracing.
+    pub fn parent_id(&self) -> Option<SpanId> {
+        self.data.references.first().map(|r| r.context().span_id())
+    }
+
+    /// All references, the parent first.
+    pub fn references(&self) -> &[Reference] {
+        &self.data.references
+    }
+
+    /// The tags, in the order they were first set.
+    pub fn tags(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + '_ {
+        self.data.tags.iter().map(|(k, v)| (&**k, v))
+    }
+
+    /// The value of one tag.
+    pub fn tag(&self, key: &str) -> Option<&Value> {
+        self.data.tags.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// The logs, in the order they were made.
+    pub fn logs(&self) -> &[LogRecord] {
+        &self.data.logs
+    }
+
+    /// When the span started.
+    pub fn start_time(&self) -> SystemTime {
+        self.data.start_time
+    }
+
+    /// When the span finished.
+    pub fn finish_time(&self) -> SystemTime {
+        self.finish_time
+    }
+
+    /// How long the span took; zero when the finish time is before the start time.
+    pub fn duration(&self) -> Duration {
+        self.finish_time
+            .duration_since(self.data.start_time)
+            .unwrap_or_default()
+    }
+}

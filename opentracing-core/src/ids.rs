@@ -1,0 +1,150 @@
+//! Trace and span identifiers: validated newtypes that can never be zero.
+
+use std::fmt;
+use std::num::{NonZeroU64, NonZeroU128};
+
+/// A 128-bit trace identifier, never zero.
+///
+/// 64-bit trace ids (B3, Jaeger, older tracers) are held in the low 64 bits.
+/// `Option<TraceId>` is the same size as `TraceId`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TraceId(NonZeroU128);
+
+impl TraceId {
+    /// The id, or `None` for the invalid all-zero value.
+    pub const fn new(id: u128) -> Option<Self> {
+        match NonZeroU128::new(id) {
+            Some(id) => Some(Self(id)),
+            None => None,
+        }
+    }
+
+    /// The id as a number.
+    pub const fn get(self) -> u128 {
+        self.0.get()
+    }
+
+    /// The high 64 bits (zero for a 64-bit trace id).
+    pub const fn high(self) -> u64 {
+        (self.0.get() >> 64) as u64
+    }
+
+    /// The low 64 bits.
+    pub const fn low(self) -> u64 {
+        self.0.get() as u64
+    }
+
+    /// Parses 1 to 32 hex digits (either case). Returns `None` for anything else or for zero.
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        parse_hex(hex, 32).and_then(Self::new)
+    }
+}
+
+/// A 64-bit span identifier, never zero.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SpanId(NonZeroU64);
+
+impl SpanId {
+    /// The id, or `None` for the invalid all-zero value.
+    pub const fn new(id: u64) -> Option<Self> {
+        match NonZeroU64::new(id) {
+            Some(id) => Some(Self(id)),
+            None => None,
+        }
+    }
+
+    /// The id as a number.
+    pub const fn get(self) -> u64 {
+        self.0.get()
+    }
+
+    /// Parses 1 to 16 hex digits (either case). Returns `None` for anything else or for zero.
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        parse_hex(hex, 16).and_then(|id| Self::new(id as u64))
+    }
+}
+
+/// Parses up to `max_digits` hex digits without allocating.
+fn parse_hex(hex: &str, max_digits: usize) -> Option<u128> {
+    if hex.is_empty() || hex.len() > max_digits {
+        return None;
+    }
+    hex.bytes().try_fold(0u128, |acc, b| {
+        let digit = (b as char).to_digit(16)?;
+        Some(acc << 4 | u128::from(digit))
+    })
+}
+
+/// Lower-case hex, zero-padded to 32 digits: the form used on the wire. `Display` is the same.
+impl fmt::LowerHex for TraceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.get())
+    }
+}
+
+/// Lower-case hex, zero-padded to 16 digits. `Display` is the same.
+impl fmt::LowerHex for SpanId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.get())
+    }
+}
+
+impl fmt::Display for TraceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::LowerHex::fmt(self, f)
+    }
+}
+
+impl fmt::Display for SpanId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::LowerHex::fmt(self, f)
+    }
+}
+
+impl fmt::Debug for TraceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TraceId({self})")
+    }
+}
+
+impl fmt::Debug for SpanId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SpanId({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_is_not_an_id() {
+        assert_eq!(TraceId::new(0), None);
+        assert_eq!(SpanId::new(0), None);
+        assert_eq!(TraceId::from_hex("0000"), None);
+        assert_eq!(SpanId::from_hex("0"), None);
+    }
+
+    #[test]
+    fn hex_round_trip_is_fixed_width_lower_case() {
+        let trace = TraceId::from_hex("4BF92F3577B34DA6A3CE929D0E0E4736").unwrap();
+        assert_eq!(trace.to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(SpanId::from_hex("ab").unwrap().to_string(), "00000000000000ab");
+        assert_eq!(TraceId::from_hex("1").unwrap().high(), 0);
+    }
+
+    #[test]
+    fn malformed_hex_is_rejected() {
+        for bad in ["", "xyz", "+1", "-1", " 1", "0x1", "é"] {
+            assert_eq!(SpanId::from_hex(bad), None, "{bad:?}");
+        }
+        assert_eq!(SpanId::from_hex(&"1".repeat(17)), None);
+        assert_eq!(TraceId::from_hex(&"1".repeat(33)), None);
+    }
+
+    #[test]
+    fn option_costs_nothing() {
+        assert_eq!(size_of::<Option<TraceId>>(), size_of::<TraceId>());
+        assert_eq!(size_of::<Option<SpanId>>(), 8);
+    }
+}

@@ -1,0 +1,189 @@
+//! How to start a span: [`SpanOptions`] and the [`SpanBuilder`] that fills them in.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use smallvec::SmallVec;
+
+use crate::context::SpanContext;
+use crate::finished::{Key, SpanData, Tags, set_tag};
+use crate::reference::{IntoReferenced, Reference, ReferenceType};
+use crate::scope::{Scope, ScopeManager};
+use crate::span::Span;
+use crate::tracer::Tracer;
+use crate::value::Value;
+
+/// Everything a tracer needs to start a span: opentracing-python's `start_span` arguments.
+#[derive(Clone, Debug)]
+pub struct SpanOptions {
+    operation_name: Key,
+    references: SmallVec<[Reference; 1]>,
+    tags: Tags,
+    start_time: Option<SystemTime>,
+    ignore_active_span: bool,
+}
+
+impl SpanOptions {
+    /// Options for a span named `operation_name`, with no references, tags or start time.
+    pub fn new(operation_name: impl Into<Key>) -> Self {
+        Self {
+            operation_name: operation_name.into(),
+            references: SmallVec::new(),
+            tags: Tags::new(),
+            start_time: None,
+            ignore_active_span: false,
+        }
+    }
+
+    /// The operation name.
+    pub fn operation_name(&self) -> &str {
+        &self.operation_name
+    }
+
+    /// The references given so far; the first one is the parent.
+    pub fn references(&self) -> &[Reference] {
+        &self.references
+    }
+
+    /// The tags given so far.
+    pub fn tags(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + '_ {
+        self.tags.iter().map(|(k, v)| (&**k, v))
+    }
+
+    /// The explicit start time, if any.
+    pub fn start_time(&self) -> Option<SystemTime> {
+        self.start_time
+    }
+
+    /// Whether the active span must not become the implicit parent.
+    pub fn ignores_active_span(&self) -> bool {
+        self.ignore_active_span
+    }
+
+    /// Decides the parent, the way every tracer must: the first reference (of either type);
+    /// failing that, unless `ignore_active_span` is set, the active span, which is then added
+    /// as a `child_of` reference. Tracers call this once, before choosing ids.
+    pub fn resolve_parent(&mut self) -> Option<&SpanContext> {
+        if self.references.is_empty() && !self.ignore_active_span {
+            if let Some(active) = ScopeManager::new().active_span().and_then(|s| s.context()) {
+                self.references.push(Reference::child_of(active));
+            }
+        }
+        self.references.first().map(Reference::context)
+    }
+
+    pub(crate) fn into_data(self) -> SpanData {
+        SpanData {
+            operation_name: self.operation_name,
+            references: self.references,
+            tags: self.tags,
+            logs: Vec::new(),
+            start_time: self.start_time.unwrap_or_else(SystemTime::now),
+        }
+    }
+
+    fn push_reference(&mut self, kind: ReferenceType, referenced: impl IntoReferenced) {
+        if let Some(context) = referenced.into_referenced() {
+            let reference = Reference::new(kind, context);
+            // An explicit parent goes first, before any `follows_from` given earlier.
+            match kind {
+                ReferenceType::ChildOf => self.references.insert(0, reference),
+                ReferenceType::FollowsFrom => self.references.push(reference),
+            }
+        }
+    }
+}
+
+/// Builds and starts a span; made by [`Tracer::span_builder`].
+///
+/// ```
+/// use opentracing_core::{NoopTracer, Tracer, tags};
+///
+/// let tracer = NoopTracer::new();
+/// let parent = tracer.start_span("parent");
+/// let child = tracer
+///     .span_builder("child")
+///     .child_of(&parent)
+///     .tag(tags::COMPONENT, "docs")
+///     .start();
+/// child.finish();
+/// parent.finish();
+/// ```
+#[must_use = "a span builder does nothing until `start` or `start_active` is called"]
+pub struct SpanBuilder<'t, T: ?Sized> {
+    tracer: &'t T,
+    options: SpanOptions,
+}
+
+impl<'t, T: Tracer + ?Sized> SpanBuilder<'t, T> {
+    pub(crate) fn new(tracer: &'t T, operation_name: Key) -> Self {
+        Self {
+            tracer,
+            options: SpanOptions::new(operation_name),
+        }
+    }
+
+    /// Makes the span a child of `parent` (a span or a context). The explicit parent wins over
+    /// any other reference; `None` or a no-op span is ignored, so the active span stays the
+    /// implicit parent.
+    pub fn child_of(mut self, parent: impl IntoReferenced) -> Self {
+        self.options.push_reference(ReferenceType::ChildOf, parent);
+        self
+    }
+
+    /// Adds a `follows_from` reference. Without a `child_of`, the first reference is the parent.
+    pub fn follows_from(mut self, cause: impl IntoReferenced) -> Self {
+        self.options.push_reference(ReferenceType::FollowsFrom, cause);
+        self
+    }
+
+    /// Adds a reference of any type, after those given before.
+    pub fn reference(mut self, reference: Reference) -> Self {
+        self.options.references.push(reference);
+        self
+    }
+
+    /// Sets a tag from the start, so samplers and recorders see it.
+    pub fn tag(mut self, key: impl Into<Key>, value: impl Into<Value>) -> Self {
+        set_tag(&mut self.options.tags, key.into(), value.into());
+        self
+    }
+
+    /// Sets an explicit start time (for spans that describe work already done).
+    pub fn start_time(mut self, start_time: SystemTime) -> Self {
+        self.options.start_time = Some(start_time);
+        self
+    }
+
+    /// Starts a root span (or one with only the given references), even when a span is active.
+    pub fn ignore_active_span(mut self) -> Self {
+        self.options.ignore_active_span = true;
+        self
+    }
+
+    /// The options collected so far.
+    pub fn options(&self) -> &SpanOptions {
+        &self.options
+    }
+
+    /// Starts the span. It is not active: see [`start_active`](Self::start_active).
+    pub fn start(self) -> Span {
+        self.tracer.start_span_with_options(self.options)
+    }
+
+    /// Starts the span and makes it active on this thread until the returned scope closes;
+    /// with `finish_on_close`, closing the scope finishes the span.
+    pub fn start_active(self, finish_on_close: bool) -> Scope {
+        let tracer = self.tracer;
+        let span = self.start();
+        tracer.scope_manager().activate(span, finish_on_close)
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for SpanBuilder<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpanBuilder")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,172 @@
+//! Text carriers: the [`Injector`] and [`Extractor`] traits and their implementations for
+//! maps and `http::HeaderMap`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
+
+/// A text carrier that a context can be written into.
+pub trait Injector {
+    /// Sets `key` to `value`, replacing any earlier value. A carrier that cannot hold the pair
+    /// (a header name with a space, say) skips it.
+    fn set(&mut self, key: &str, value: &str);
+}
+
+/// A text carrier that a context can be read from.
+///
+/// Keys are matched case-insensitively (ASCII), as HTTP header names are; values that are
+/// not valid UTF-8 are treated as absent.
+pub trait Extractor {
+    /// The first value of `key`.
+    fn get(&self, key: &str) -> Option<&str>;
+
+    /// Calls `f` for every key and value, in the carrier's order.
+    fn for_each(&self, f: &mut dyn FnMut(&str, &str));
+
+    /// Calls `f` for every value of `key` (headers such as `tracestate` may repeat), in order.
+    fn for_each_value(&self, key: &str, f: &mut dyn FnMut(&str)) {
+        self.for_each(&mut |k, v| {
+            if k.eq_ignore_ascii_case(key) {
+                f(v);
+            }
+        });
+    }
+}
+
+impl<S: BuildHasher> Injector for HashMap<String, String, S> {
+    fn set(&mut self, key: &str, value: &str) {
+        self.insert(key.to_owned(), value.to_owned());
+    }
+}
+
+impl<S: BuildHasher> Extractor for HashMap<String, String, S> {
+    fn get(&self, key: &str) -> Option<&str> {
+        HashMap::get(self, key)
+            .or_else(|| self.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+            .map(String::as_str)
+    }
+
+    fn for_each(&self, f: &mut dyn FnMut(&str, &str)) {
+        self.iter().for_each(|(k, v)| f(k, v));
+    }
+}
+
+impl Injector for BTreeMap<String, String> {
+    fn set(&mut self, key: &str, value: &str) {
+        self.insert(key.to_owned(), value.to_owned());
+    }
+}
+
+impl Extractor for BTreeMap<String, String> {
+    fn get(&self, key: &str) -> Option<&str> {
+        BTreeMap::get(self, key)
+            .or_else(|| self.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+            .map(String::as_str)
+    }
+
+    fn for_each(&self, f: &mut dyn FnMut(&str, &str)) {
+        self.iter().for_each(|(k, v)| f(k, v));
+    }
+}
+
+/// A list of pairs keeps repeated keys, like raw headers.
+impl Injector for Vec<(String, String)> {
+    fn set(&mut self, key: &str, value: &str) {
+        self.retain(|(k, _)| !k.eq_ignore_ascii_case(key));
+        self.push((key.to_owned(), value.to_owned()));
+    }
+}
+
+impl Extractor for Vec<(String, String)> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn for_each(&self, f: &mut dyn FnMut(&str, &str)) {
+        self.iter().for_each(|(k, v)| f(k, v));
+    }
+}
+
+#[cfg(feature = "http")]
+mod header_map {
+    use http::header::{HeaderMap, HeaderName, HeaderValue};
+
+    use super::{Extractor, Injector};
+
+    impl Injector for HeaderMap {
+        fn set(&mut self, key: &str, value: &str) {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(key.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                self.insert(name, value);
+            }
+        }
+    }
+
+    impl Extractor for HeaderMap {
+        fn get(&self, key: &str) -> Option<&str> {
+            HeaderMap::get(self, key)?.to_str().ok()
+        }
+
+        fn for_each(&self, f: &mut dyn FnMut(&str, &str)) {
+            for (name, value) in self {
+                if let Ok(value) = value.to_str() {
+                    f(name.as_str(), value);
+                }
+            }
+        }
+
+        fn for_each_value(&self, key: &str, f: &mut dyn FnMut(&str)) {
+            for value in self.get_all(key) {
+                if let Ok(value) = value.to_str() {
+                    f(value);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_match_keys_case_insensitively() {
+        let mut map = HashMap::new();
+        map.set("Ot-Tracer-SpanId", "1");
+        assert_eq!(Extractor::get(&map, "ot-tracer-spanid"), Some("1"));
+        let tree: BTreeMap<_, _> = map.into_iter().collect();
+        assert_eq!(Extractor::get(&tree, "OT-TRACER-SPANID"), Some("1"));
+    }
+
+    #[test]
+    fn pair_lists_keep_repeated_keys_in_order() {
+        let pairs = vec![
+            ("tracestate".to_owned(), "a=1".to_owned()),
+            ("other".to_owned(), "x".to_owned()),
+            ("TraceState".to_owned(), "b=2".to_owned()),
+        ];
+        let mut seen = Vec::new();
+        pairs.for_each_value("tracestate", &mut |v| seen.push(v.to_owned()));
+        assert_eq!(seen, ["a=1", "b=2"]);
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn header_maps_skip_what_they_cannot_hold() {
+        use http::HeaderMap;
+        let mut headers = HeaderMap::new();
+        headers.set("bad name", "v");
+        headers.set("ok", "bad\nvalue");
+        assert!(headers.is_empty());
+        headers.set("X-B3-TraceId", "1");
+        assert_eq!(Extractor::get(&headers, "x-b3-traceid"), Some("1"));
+        headers.insert("bin", http::HeaderValue::from_bytes(b"\xff").unwrap());
+        assert_eq!(Extractor::get(&headers, "bin"), None);
+        let mut count = 0;
+        headers.for_each(&mut |_, _| count += 1);
+        assert_eq!(count, 1);
+    }
+}

@@ -1,0 +1,127 @@
+//! Propagation: moving span contexts in and out of carriers.
+//!
+//! opentracing-python names three formats, each with its own carrier type; here the format
+//! and its carrier travel together, so a carrier of the wrong type cannot be passed:
+//!
+//! | opentracing-python | inject | extract |
+//! |---|---|---|
+//! | `Format.TEXT_MAP`, a `dict` | [`InjectCarrier::TextMap`] over any [`Injector`] | [`ExtractCarrier::TextMap`] over any [`Extractor`] |
+//! | `Format.HTTP_HEADERS`, a `dict` | [`InjectCarrier::HttpHeaders`] (an `http::HeaderMap` with the `http` feature, or any text map) | [`ExtractCarrier::HttpHeaders`] |
+//! | `Format.BINARY`, a `bytearray` | [`InjectCarrier::Binary`]: appends to a `Vec<u8>` | [`ExtractCarrier::Binary`]: reads a `&[u8]` |
+//! | any other format | [`InjectCarrier::Custom`] with a name and an `Any` carrier | [`ExtractCarrier::Custom`] |
+
+mod binary;
+mod carrier;
+mod error;
+mod ot_headers;
+
+use std::any::Any;
+use std::fmt;
+
+pub use binary::{decode_binary, encode_binary};
+pub use carrier::{Extractor, Injector};
+pub use error::{PropagationError, PropagationErrorKind};
+pub use ot_headers::OtHeaders;
+
+use crate::context::SpanContext;
+
+/// A propagation format: opentracing-python's `Format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// String keys and values; tracers prefix their keys.
+    TextMap,
+    /// HTTP headers: keys are case-insensitive, values header-safe.
+    HttpHeaders,
+    /// An opaque byte sequence.
+    Binary,
+    /// A format only some tracers know, by name.
+    Custom(&'static str),
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::TextMap => "text_map",
+            Self::HttpHeaders => "http_headers",
+            Self::Binary => "binary",
+            Self::Custom(name) => name,
+        })
+    }
+}
+
+/// Where [`Tracer::inject`](crate::Tracer::inject) writes a context, with its format.
+#[non_exhaustive]
+pub enum InjectCarrier<'a> {
+    /// A text map.
+    TextMap(&'a mut dyn Injector),
+    /// HTTP headers.
+    HttpHeaders(&'a mut dyn Injector),
+    /// Bytes; the context is appended.
+    Binary(&'a mut Vec<u8>),
+    /// A custom format and its carrier.
+    Custom(&'static str, &'a mut dyn Any),
+}
+
+impl InjectCarrier<'_> {
+    /// The format.
+    pub fn format(&self) -> Format {
+        match self {
+            Self::TextMap(_) => Format::TextMap,
+            Self::HttpHeaders(_) => Format::HttpHeaders,
+            Self::Binary(_) => Format::Binary,
+            Self::Custom(name, _) => Format::Custom(name),
+        }
+    }
+}
+
+/// Where [`Tracer::extract`](crate::Tracer::extract) reads a context from, with its format.
+#[non_exhaustive]
+pub enum ExtractCarrier<'a> {
+    /// A text map.
+    TextMap(&'a dyn Extractor),
+    /// HTTP headers.
+    HttpHeaders(&'a dyn Extractor),
+    /// Bytes.
+    Binary(&'a [u8]),
+    /// A custom format and its carrier.
+    Custom(&'static str, &'a dyn Any),
+}
+
+impl ExtractCarrier<'_> {
+    /// The format.
+    pub fn format(&self) -> Format {
+        match self {
+            Self::TextMap(_) => Format::TextMap,
+            Self::HttpHeaders(_) => Format::HttpHeaders,
+            Self::Binary(_) => Format::Binary,
+            Self::Custom(name, _) => Format::Custom(name),
+        }
+    }
+}
+
+impl fmt::Debug for InjectCarrier<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("InjectCarrier").field(&self.format()).finish()
+    }
+}
+
+impl fmt::Debug for ExtractCarrier<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ExtractCarrier").field(&self.format()).finish()
+    }
+}
+
+/// A text codec: one way of writing a context into text-map or header carriers.
+pub trait Codec: Send + Sync + fmt::Debug {
+    /// Writes `context` into `carrier`.
+    fn inject(&self, context: &SpanContext, carrier: &mut dyn Injector);
+
+    /// Reads a context from `carrier`; `Ok(None)` when this codec's keys are absent.
+    ///
+    /// # Errors
+    ///
+    /// [`SpanContextCorrupted`](PropagationErrorKind::SpanContextCorrupted) when the keys are
+    /// present but malformed.
+    fn extract(&self, carrier: &dyn Extractor) -> Result<Option<SpanContext>, PropagationError>;
+}

@@ -1,0 +1,98 @@
+//! References between spans: `child_of` and `follows_from`.
+
+use crate::context::SpanContext;
+use crate::span::Span;
+
+/// How a span relates to a span it references.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReferenceType {
+    /// The referenced span depends on the result of the new span (opentracing-python's
+    /// `CHILD_OF`, `"child_of"`).
+    ChildOf,
+    /// The referenced span does not wait for the new span (`FOLLOWS_FROM`, `"follows_from"`).
+    FollowsFrom,
+}
+
+impl ReferenceType {
+    /// The name used by the OpenTracing specification: `child_of` or `follows_from`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::ChildOf => "child_of",
+            Self::FollowsFrom => "follows_from",
+        }
+    }
+}
+
+/// A reference from a new span to the context of another span.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    kind: ReferenceType,
+    context: SpanContext,
+}
+
+impl Reference {
+    /// A reference of the given type.
+    pub const fn new(kind: ReferenceType, context: SpanContext) -> Self {
+        Self { kind, context }
+    }
+
+    /// A `child_of` reference.
+    pub const fn child_of(context: SpanContext) -> Self {
+        Self::new(ReferenceType::ChildOf, context)
+    }
+
+    /// A `follows_from` reference.
+    pub const fn follows_from(context: SpanContext) -> Self {
+        Self::new(ReferenceType::FollowsFrom, context)
+    }
+
+    /// The reference type.
+    pub const fn kind(&self) -> ReferenceType {
+        self.kind
+    }
+
+    /// The referenced context.
+    pub const fn context(&self) -> &SpanContext {
+        &self.context
+    }
+}
+
+/// Anything a span can reference: a span, a span context, or an optional one.
+///
+/// `None` (and a no-op span, which has no context) references nothing, so the result of
+/// [`Tracer::extract`](crate::Tracer::extract) can be passed straight through, as in
+/// opentracing-python where a reference to `None` is ignored.
+pub trait IntoReferenced {
+    /// The context to reference, if any.
+    fn into_referenced(self) -> Option<SpanContext>;
+}
+
+impl IntoReferenced for SpanContext {
+    fn into_referenced(self) -> Option<SpanContext> {
+        Some(self)
+    }
+}
+
+impl IntoReferenced for &SpanContext {
+    fn into_referenced(self) -> Option<SpanContext> {
+        Some(self.clone())
+    }
+}
+
+impl IntoReferenced for &Span {
+    fn into_referenced(self) -> Option<SpanContext> {
+        self.context()
+    }
+}
+
+impl IntoReferenced for Span {
+    fn into_referenced(self) -> Option<SpanContext> {
+        self.context()
+    }
+}
+
+impl<T: IntoReferenced> IntoReferenced for Option<T> {
+    fn into_referenced(self) -> Option<SpanContext> {
+        self.and_then(IntoReferenced::into_referenced)
+    }
+}
