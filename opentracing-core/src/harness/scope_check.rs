@@ -10,7 +10,8 @@ use crate::tracer::Tracer;
 /// The scope checks, run against a tracer's scope manager.
 ///
 /// As in opentracing-python, the spans being activated come from a mock tracer, so the
-/// checks can count how often each is finished. Checks other than the `_external` ones run
+/// checks can count how often each is finished. The checks keep a handle on every span
+/// they expect to stay unfinished, since a span whose last handle drops finishes then. Checks other than the `_external` ones run
 /// inside [`run_test`](Self::run_test), by default a plain call; an async integration runs
 /// them inside its runtime.
 pub struct ScopeCheck<T> {
@@ -67,7 +68,7 @@ impl<T: Tracer> ScopeCheck<T> {
         let span = self.span("one");
         let scope = self.manager().activate(span.clone(), false);
         assert!(scope.is_active());
-        assert_eq!(self.manager().active_span(), Some(span));
+        assert_eq!(self.manager().active_span().as_ref(), Some(&span));
         scope.close();
         assert_eq!(self.finish_count("one"), 0);
         assert_eq!(self.manager().active_span(), None);
@@ -111,7 +112,9 @@ impl<T: Tracer> ScopeCheck<T> {
     /// Parent activated without finish-on-close, child with: only the child finishes.
     pub fn activate_finish_on_close_nested(&self) {
         (self.runner)(&|| {
-            let parent = self.manager().activate(self.span("parent"), false);
+            // Keep a handle: a span whose last handle is dropped finishes then.
+            let parent_span = self.span("parent");
+            let parent = self.manager().activate(parent_span.clone(), false);
             {
                 let _child = self.manager().activate(self.span("child"), true);
             }
