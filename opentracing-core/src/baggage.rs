@@ -77,7 +77,9 @@ impl<'a> Iterator for Iter<'a> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.0.as_ref().map_or((0, Some(0)), |items| items.size_hint())
+        self.0
+            .as_ref()
+            .map_or((0, Some(0)), |items| items.size_hint())
     }
 }
 

@@ -14,15 +14,16 @@ use crate::value::Value;
 /// are stored without allocating.
 pub type Key = Cow<'static, str>;
 
-/// Tags inline up to this many; most spans have fewer.
-pub(crate) type Tags = SmallVec<[(Key, Value); 8]>;
+/// Tags in the order they were set, inline up to four. A repeated key is pushed again
+/// (comparing keys on every `set_tag` costs more than it saves); readers take the last value.
+pub(crate) type Tags = SmallVec<[(Key, Value); 4]>;
 
-/// Sets a tag, replacing the value of a repeated key.
-pub(crate) fn set_tag(tags: &mut Tags, key: Key, value: Value) {
-    match tags.iter_mut().find(|(k, _)| *k == key) {
-        Some((_, old)) => *old = value,
-        None => tags.push((key, value)),
-    }
+/// The latest value of each key, in the order the keys were last set.
+pub(crate) fn latest_tags(tags: &Tags) -> impl Iterator<Item = (&str, &Value)> + '_ {
+    tags.iter()
+        .enumerate()
+        .filter(|(i, (key, _))| !tags[i + 1..].iter().any(|(later, _)| later == key))
+        .map(|(_, (k, v))| (&**k, v))
 }
 
 /// One `log_kv` call: a timestamp and its fields, in the order given.
@@ -64,9 +65,9 @@ pub(crate) struct SpanData {
 }
 
 impl SpanData {
-    /// Sets a tag, replacing the value of a repeated key.
+    /// Sets a tag; a repeated key's latest value wins.
     pub(crate) fn set_tag(&mut self, key: Key, value: Value) {
-        set_tag(&mut self.tags, key, value);
+        self.tags.push((key, value));
     }
 
     /// The error record of a span whose thread panicked.
@@ -118,14 +119,15 @@ impl FinishedSpan {
         &self.data.references
     }
 
-    /// The tags, in the order they were first set.
-    pub fn tags(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + '_ {
-        self.data.tags.iter().map(|(k, v)| (&**k, v))
+    /// The tags, each key once with its latest value, in the order they were last set.
+    pub fn tags(&self) -> impl Iterator<Item = (&str, &Value)> + '_ {
+        latest_tags(&self.data.tags)
     }
 
-    /// The value of one tag.
+    /// The latest value of one tag.
     pub fn tag(&self, key: &str) -> Option<&Value> {
-        self.data.tags.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        let mut tags = self.data.tags.iter();
+        tags.rfind(|(k, _)| k == key).map(|(_, v)| v)
     }
 
     /// The logs, in the order they were made.

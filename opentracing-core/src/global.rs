@@ -49,7 +49,10 @@ pub fn global_tracer() -> GlobalTracer {
 /// Removes the global tracer (for tests).
 #[doc(hidden)]
 pub fn reset_global_tracer() {
-    let old = GLOBAL.write().unwrap_or_else(PoisonError::into_inner).take();
+    let old = GLOBAL
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
     REGISTERED.store(false, Ordering::Release);
     drop(old);
 }
@@ -63,7 +66,10 @@ pub struct GlobalTracer {
 impl GlobalTracer {
     fn with<R>(&self, f: impl FnOnce(&dyn Tracer) -> R) -> R {
         // Clone out of the lock, so a tracer call that sets the global tracer cannot deadlock.
-        let global = GLOBAL.read().unwrap_or_else(PoisonError::into_inner).clone();
+        let global = GLOBAL
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         match global.as_deref() {
             Some(tracer) => f(tracer),
             None => f(&NoopTracer::new()),

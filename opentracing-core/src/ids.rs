@@ -129,7 +129,10 @@ mod tests {
     fn hex_round_trip_is_fixed_width_lower_case() {
         let trace = TraceId::from_hex("4BF92F3577B34DA6A3CE929D0E0E4736").unwrap();
         assert_eq!(trace.to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
-        assert_eq!(SpanId::from_hex("ab").unwrap().to_string(), "00000000000000ab");
+        assert_eq!(
+            SpanId::from_hex("ab").unwrap().to_string(),
+            "00000000000000ab"
+        );
         assert_eq!(TraceId::from_hex("1").unwrap().high(), 0);
     }
 

@@ -101,10 +101,10 @@ impl Entered {
 
 impl Drop for Entered {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            if let Some(span) = ScopeManager::new().active_span() {
-                span.record_panic();
-            }
+        if std::thread::panicking()
+            && let Some(span) = ScopeManager::new().active_span()
+        {
+            span.record_panic();
         }
         scope::replace_active(self.previous.take());
     }

@@ -8,8 +8,7 @@ use crate::finished::FinishedSpan;
 use crate::ids::{SpanId, TraceId};
 use crate::options::SpanOptions;
 use crate::propagation::{
-    Codec, ExtractCarrier, InjectCarrier, OtHeaders, PropagationError, decode_binary,
-    encode_binary,
+    Codec, ExtractCarrier, InjectCarrier, OtHeaders, PropagationError, decode_binary, encode_binary,
 };
 use crate::recorder::Recorder;
 use crate::span::Span;
@@ -85,7 +84,8 @@ impl Tracer for MockTracer {
         let context = match options.resolve_parent() {
             Some(parent) => parent.child(span_id),
             None => {
-                let trace_id = TraceId::new(self.next_id().into()).unwrap_or(TraceId::new(1).unwrap());
+                let trace_id =
+                    TraceId::new(self.next_id().into()).unwrap_or(TraceId::new(1).unwrap());
                 SpanContext::new(trace_id, span_id)
             }
         };
@@ -106,7 +106,9 @@ impl Tracer for MockTracer {
                 encode_binary(context, bytes);
                 Ok(())
             }
-            InjectCarrier::Custom(..) => Err(PropagationError::unsupported_format(carrier.format())),
+            InjectCarrier::Custom(..) => {
+                Err(PropagationError::unsupported_format(carrier.format()))
+            }
         }
     }
 

@@ -37,7 +37,9 @@ impl Tracer for NoopTracer {
         carrier: InjectCarrier<'_>,
     ) -> Result<(), PropagationError> {
         match carrier {
-            InjectCarrier::Custom(..) => Err(PropagationError::unsupported_format(carrier.format())),
+            InjectCarrier::Custom(..) => {
+                Err(PropagationError::unsupported_format(carrier.format()))
+            }
             _ => Ok(()),
         }
     }
@@ -47,7 +49,9 @@ impl Tracer for NoopTracer {
         carrier: ExtractCarrier<'_>,
     ) -> Result<Option<SpanContext>, PropagationError> {
         match carrier {
-            ExtractCarrier::Custom(..) => Err(PropagationError::unsupported_format(carrier.format())),
+            ExtractCarrier::Custom(..) => {
+                Err(PropagationError::unsupported_format(carrier.format()))
+            }
             _ => Ok(None),
         }
     }

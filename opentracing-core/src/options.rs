@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use smallvec::SmallVec;
 
 use crate::context::SpanContext;
-use crate::finished::{Key, SpanData, Tags, set_tag};
+use crate::finished::{Key, SpanData, Tags, latest_tags};
 use crate::reference::{IntoReferenced, Reference, ReferenceType};
 use crate::scope::{Scope, ScopeManager};
 use crate::span::Span;
@@ -25,6 +25,7 @@ pub struct SpanOptions {
 
 impl SpanOptions {
     /// Options for a span named `operation_name`, with no references, tags or start time.
+    #[inline]
     pub fn new(operation_name: impl Into<Key>) -> Self {
         Self {
             operation_name: operation_name.into(),
@@ -45,12 +46,13 @@ impl SpanOptions {
         &self.references
     }
 
-    /// The tags given so far.
-    pub fn tags(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + '_ {
-        self.tags.iter().map(|(k, v)| (&**k, v))
+    /// The tags given so far, each key once with its latest value.
+    pub fn tags(&self) -> impl Iterator<Item = (&str, &Value)> + '_ {
+        latest_tags(&self.tags)
     }
 
     /// The explicit start time, if any.
+    #[inline]
     pub fn start_time(&self) -> Option<SystemTime> {
         self.start_time
     }
@@ -64,10 +66,11 @@ impl SpanOptions {
     /// failing that, unless `ignore_active_span` is set, the active span, which is then added
     /// as a `child_of` reference. Tracers call this once, before choosing ids.
     pub fn resolve_parent(&mut self) -> Option<&SpanContext> {
-        if self.references.is_empty() && !self.ignore_active_span {
-            if let Some(active) = ScopeManager::new().active_span().and_then(|s| s.context()) {
-                self.references.push(Reference::child_of(active));
-            }
+        if self.references.is_empty()
+            && !self.ignore_active_span
+            && let Some(active) = ScopeManager::new().active_span().and_then(|s| s.context())
+        {
+            self.references.push(Reference::child_of(active));
         }
         self.references.first().map(Reference::context)
     }
@@ -116,6 +119,7 @@ pub struct SpanBuilder<'t, T: ?Sized> {
 }
 
 impl<'t, T: Tracer + ?Sized> SpanBuilder<'t, T> {
+    #[inline]
     pub(crate) fn new(tracer: &'t T, operation_name: Key) -> Self {
         Self {
             tracer,
@@ -126,36 +130,43 @@ impl<'t, T: Tracer + ?Sized> SpanBuilder<'t, T> {
     /// Makes the span a child of `parent` (a span or a context). The explicit parent wins over
     /// any other reference; `None` or a no-op span is ignored, so the active span stays the
     /// implicit parent.
+    #[inline]
     pub fn child_of(mut self, parent: impl IntoReferenced) -> Self {
         self.options.push_reference(ReferenceType::ChildOf, parent);
         self
     }
 
     /// Adds a `follows_from` reference. Without a `child_of`, the first reference is the parent.
+    #[inline]
     pub fn follows_from(mut self, cause: impl IntoReferenced) -> Self {
-        self.options.push_reference(ReferenceType::FollowsFrom, cause);
+        self.options
+            .push_reference(ReferenceType::FollowsFrom, cause);
         self
     }
 
     /// Adds a reference of any type, after those given before.
+    #[inline]
     pub fn reference(mut self, reference: Reference) -> Self {
         self.options.references.push(reference);
         self
     }
 
     /// Sets a tag from the start, so samplers and recorders see it.
+    #[inline]
     pub fn tag(mut self, key: impl Into<Key>, value: impl Into<Value>) -> Self {
-        set_tag(&mut self.options.tags, key.into(), value.into());
+        self.options.tags.push((key.into(), value.into()));
         self
     }
 
     /// Sets an explicit start time (for spans that describe work already done).
+    #[inline]
     pub fn start_time(mut self, start_time: SystemTime) -> Self {
         self.options.start_time = Some(start_time);
         self
     }
 
     /// Starts a root span (or one with only the given references), even when a span is active.
+    #[inline]
     pub fn ignore_active_span(mut self) -> Self {
         self.options.ignore_active_span = true;
         self
@@ -167,12 +178,14 @@ impl<'t, T: Tracer + ?Sized> SpanBuilder<'t, T> {
     }
 
     /// Starts the span. It is not active: see [`start_active`](Self::start_active).
+    #[inline]
     pub fn start(self) -> Span {
         self.tracer.start_span_with_options(self.options)
     }
 
     /// Starts the span and makes it active on this thread until the returned scope closes;
     /// with `finish_on_close`, closing the scope finishes the span.
+    #[inline]
     pub fn start_active(self, finish_on_close: bool) -> Scope {
         let tracer = self.tracer;
         let span = self.start();

@@ -110,7 +110,7 @@ impl Span {
         self.record(|data| data.operation_name = name.into())
     }
 
-    /// Sets a tag; a repeated key replaces the earlier value.
+    /// Sets a tag; for a repeated key, the latest value wins.
     pub fn set_tag(&self, key: impl Into<Key>, value: impl Into<Value>) -> &Self {
         self.record(|data| data.set_tag(key.into(), value.into()))
     }
@@ -182,7 +182,9 @@ impl Span {
 
     /// Finishes the span now. Only the first call counts.
     pub fn finish(&self) {
-        self.finish_at(SystemTime::now());
+        if self.inner.is_some() {
+            self.finish_at(SystemTime::now());
+        }
     }
 
     /// Finishes the span at the given time. Only the first call counts.
@@ -202,12 +204,11 @@ impl Span {
 
     /// Runs `f` on the span's data if it is recording.
     fn record(&self, f: impl FnOnce(&mut SpanData)) -> &Self {
-        if let Some(inner) = &self.inner {
-            if inner.recorder.is_some() {
-                if let Some(data) = &mut inner.lock().data {
-                    f(data);
-                }
-            }
+        if let Some(inner) = &self.inner
+            && inner.recorder.is_some()
+            && let Some(data) = &mut inner.lock().data
+        {
+            f(data);
         }
         self
     }

@@ -60,10 +60,8 @@ pub trait Tracer: Send + Sync {
     /// [`SpanContextCorrupted`](crate::PropagationErrorKind::SpanContextCorrupted) when the
     /// carrier holds a context that cannot be read. Callers serving requests treat every
     /// error as "no context" and start a new trace.
-    fn extract(
-        &self,
-        carrier: ExtractCarrier<'_>,
-    ) -> Result<Option<SpanContext>, PropagationError>;
+    fn extract(&self, carrier: ExtractCarrier<'_>)
+    -> Result<Option<SpanContext>, PropagationError>;
 
     /// The scope manager, which tracks the active span of each thread.
     fn scope_manager(&self) -> ScopeManager {
@@ -136,4 +134,3 @@ macro_rules! forward_tracer {
     )*};
 }
 forward_tracer!(&T, Arc<T>, Box<T>);
-

@@ -48,7 +48,11 @@ fn global_tracer_lifecycle() {
     global_tracer().start_span("after the race").finish();
     let winners = tracers
         .iter()
-        .filter(|t| t.finished_spans().iter().any(|s| s.operation_name() == "after the race"))
+        .filter(|t| {
+            t.finished_spans()
+                .iter()
+                .any(|s| s.operation_name() == "after the race")
+        })
         .count();
     assert_eq!(winners, 1);
 

@@ -30,7 +30,9 @@ fn exercise(tracer: &impl Tracer) {
 
     let context = SpanContext::new(TraceId::new(1).unwrap(), SpanId::new(2).unwrap());
     let mut map = HashMap::<String, String>::new();
-    tracer.inject(&context, InjectCarrier::HttpHeaders(&mut map)).unwrap();
+    tracer
+        .inject(&context, InjectCarrier::HttpHeaders(&mut map))
+        .unwrap();
     assert_eq!(tracer.extract(ExtractCarrier::HttpHeaders(&map)), Ok(None));
 
     let mut future = pin!(async {}.instrument(span.clone()));

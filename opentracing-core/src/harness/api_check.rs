@@ -53,14 +53,17 @@ impl<T: Tracer> ApiCheck<T> {
 
     /// A context to inject when the tracer's spans have none (the no-op tracer).
     fn context_of(span: &Span) -> SpanContext {
-        span.context().unwrap_or_else(|| {
-            SpanContext::new(TraceId::new(1).unwrap(), SpanId::new(1).unwrap())
-        })
+        span.context()
+            .unwrap_or_else(|| SpanContext::new(TraceId::new(1).unwrap(), SpanId::new(1).unwrap()))
     }
 
     fn assert_no_active_span(&self) {
         if self.check_scope_manager {
-            assert_eq!(self.tracer.active_span(), None, "a span is active before the check");
+            assert_eq!(
+                self.tracer.active_span(),
+                None,
+                "a span is active before the check"
+            );
         }
     }
 
@@ -85,7 +88,10 @@ impl<T: Tracer> ApiCheck<T> {
         self.assert_no_active_span();
         let scope = self.tracer.start_active_span("Fry");
         if self.check_scope_manager {
-            assert!(self.is_parent(None, scope.span()), "the span must be a root");
+            assert!(
+                self.is_parent(None, scope.span()),
+                "the span must be a root"
+            );
         }
     }
 
@@ -136,7 +142,10 @@ impl<T: Tracer> ApiCheck<T> {
         let span = scope.span().clone();
         scope.close();
         if self.check_scope_manager {
-            assert!(span.is_finished(), "closing must finish the span by default");
+            assert!(
+                span.is_finished(),
+                "closing must finish the span by default"
+            );
         }
     }
 
@@ -300,7 +309,10 @@ impl<T: Tracer> ApiCheck<T> {
         let span = self.tracer.start_span("Bender");
         let mut carrier = HashMap::<String, String>::new();
         self.tracer
-            .inject(&Self::context_of(&span), InjectCarrier::TextMap(&mut carrier))
+            .inject(
+                &Self::context_of(&span),
+                InjectCarrier::TextMap(&mut carrier),
+            )
             .expect("text-map inject");
         let extracted = self
             .tracer
@@ -318,7 +330,10 @@ impl<T: Tracer> ApiCheck<T> {
         let span = self.tracer.start_span("Bender");
         let mut carrier = Vec::new();
         self.tracer
-            .inject(&Self::context_of(&span), InjectCarrier::Binary(&mut carrier))
+            .inject(
+                &Self::context_of(&span),
+                InjectCarrier::Binary(&mut carrier),
+            )
             .expect("binary inject");
         let extracted = self
             .tracer

@@ -161,7 +161,9 @@ mod tests {
     #[test]
     fn oversized_baggage_is_dropped_whole_items_at_a_time() {
         let big = "x".repeat(5000);
-        let cx = context().with_baggage_item("a", big.clone()).with_baggage_item("b", big);
+        let cx = context()
+            .with_baggage_item("a", big.clone())
+            .with_baggage_item("b", big);
         let mut out = Vec::new();
         encode_binary(&cx, &mut out);
         let decoded = decode_binary(&out).unwrap().unwrap();

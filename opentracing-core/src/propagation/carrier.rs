@@ -41,7 +41,11 @@ impl<S: BuildHasher> Injector for HashMap<String, String, S> {
 impl<S: BuildHasher> Extractor for HashMap<String, String, S> {
     fn get(&self, key: &str) -> Option<&str> {
         HashMap::get(self, key)
-            .or_else(|| self.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+            .or_else(|| {
+                self.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                    .map(|(_, v)| v)
+            })
             .map(String::as_str)
     }
 
@@ -59,7 +63,11 @@ impl Injector for BTreeMap<String, String> {
 impl Extractor for BTreeMap<String, String> {
     fn get(&self, key: &str) -> Option<&str> {
         BTreeMap::get(self, key)
-            .or_else(|| self.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+            .or_else(|| {
+                self.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                    .map(|(_, v)| v)
+            })
             .map(String::as_str)
     }
 

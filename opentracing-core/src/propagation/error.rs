@@ -38,7 +38,11 @@ impl PropagationError {
 
     /// `UnsupportedFormat` for `format`.
     pub const fn unsupported_format(format: Format) -> Self {
-        Self::new(PropagationErrorKind::UnsupportedFormat, format, "unknown format")
+        Self::new(
+            PropagationErrorKind::UnsupportedFormat,
+            format,
+            "unknown format",
+        )
     }
 
     /// `SpanContextCorrupted` in `format`, because of `reason`.

@@ -102,13 +102,17 @@ impl ExtractCarrier<'_> {
 
 impl fmt::Debug for InjectCarrier<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("InjectCarrier").field(&self.format()).finish()
+        f.debug_tuple("InjectCarrier")
+            .field(&self.format())
+            .finish()
     }
 }
 
 impl fmt::Debug for ExtractCarrier<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ExtractCarrier").field(&self.format()).finish()
+        f.debug_tuple("ExtractCarrier")
+            .field(&self.format())
+            .finish()
     }
 }
 

@@ -26,7 +26,14 @@ impl Codec for OtHeaders {
     fn inject(&self, context: &SpanContext, carrier: &mut dyn Injector) {
         carrier.set(TRACE_ID, &format!("{:x}", context.trace_id().get()));
         carrier.set(SPAN_ID, &format!("{:x}", context.span_id().get()));
-        carrier.set(SAMPLED, if context.is_sampled() { "true" } else { "false" });
+        carrier.set(
+            SAMPLED,
+            if context.is_sampled() {
+                "true"
+            } else {
+                "false"
+            },
+        );
         let mut key = String::from(BAGGAGE_PREFIX);
         for (name, value) in context.baggage() {
             key.truncate(BAGGAGE_PREFIX.len());
@@ -52,16 +59,12 @@ struct State {
 }
 
 /// One state key: absent, read once, or malformed.
+#[derive(Default)]
 enum Field<T> {
+    #[default]
     Absent,
     Read(T),
     Bad,
-}
-
-impl<T> Default for Field<T> {
-    fn default() -> Self {
-        Self::Absent
-    }
 }
 
 impl<T> Field<T> {
@@ -83,7 +86,8 @@ impl State {
             self.sampled.set(parse_bool(value));
         } else if let Some(name) = strip_prefix_ignore_case(key, BAGGAGE_PREFIX) {
             self.baggage_bytes += name.len() + value.len();
-            let fits = self.baggage.len() < MAX_BAGGAGE_ITEMS && self.baggage_bytes <= MAX_BAGGAGE_BYTES;
+            let fits =
+                self.baggage.len() < MAX_BAGGAGE_ITEMS && self.baggage_bytes <= MAX_BAGGAGE_BYTES;
             if fits && !name.is_empty() {
                 self.baggage.set(name.to_ascii_lowercase(), value);
             }
@@ -117,7 +121,8 @@ fn parse_bool(value: &str) -> Option<bool> {
 
 fn strip_prefix_ignore_case<'a>(key: &'a str, prefix: &str) -> Option<&'a str> {
     let head = key.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &key[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &key[prefix.len()..])
 }
 
 #[cfg(test)]
@@ -129,7 +134,10 @@ mod tests {
     use super::*;
 
     fn carrier(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -158,7 +166,10 @@ mod tests {
             ("Ot-Baggage-MyKey", "v"),
         ])
         .unwrap();
-        assert_eq!(cx.trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(
+            cx.trace_id().to_string(),
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
         assert!(!cx.is_sampled());
         assert_eq!(cx.baggage_item("mykey"), Some("v"));
         let ids = [("ot-tracer-traceid", "1"), ("ot-tracer-spanid", "2")];
@@ -168,9 +179,18 @@ mod tests {
         for sampled in ["yes", ""] {
             assert!(bad(&[ids[0], ids[1], ("ot-tracer-sampled", sampled)]));
         }
-        assert!(bad(&[ids[0], ids[1], ("ot-tracer-sampled", "1"), ("OT-TRACER-TRACEID", "1")]));
+        assert!(bad(&[
+            ids[0],
+            ids[1],
+            ("ot-tracer-sampled", "1"),
+            ("OT-TRACER-TRACEID", "1")
+        ]));
         for trace in ["0", "xyz", &"1".repeat(33)] {
-            assert!(bad(&[("ot-tracer-traceid", trace), ids[1], ("ot-tracer-sampled", "1")]));
+            assert!(bad(&[
+                ("ot-tracer-traceid", trace),
+                ids[1],
+                ("ot-tracer-sampled", "1")
+            ]));
         }
     }
 
