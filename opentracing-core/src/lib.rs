@@ -115,3 +115,8 @@ pub use scope::{Scope, ScopeManager};
 pub use span::Span;
 pub use tracer::Tracer;
 pub use value::Value;
+
+/// The README's snippets, compiled and run as doctests.
+#[cfg(all(doctest, feature = "mock"))]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
