@@ -2,16 +2,26 @@
 
 use crate::baggage::Baggage;
 use crate::ids::{SpanId, TraceId};
+use crate::sampling::Sampling;
+use crate::trace_state::TraceState;
 
-/// The part of a span that is propagated: trace id, span id, sampling decision and baggage.
+/// The part of a span that is propagated: trace id, span id, sampling decision and baggage,
+/// plus what the wire formats need to pass on faithfully (W3C `tracestate` and its
+/// random-trace-id flag, the caller's parent span id from B3, which format it came in).
 ///
-/// Contexts are immutable values: cheap to clone (the baggage is shared) and `Send + Sync`.
+/// Contexts are immutable values: cheap to clone (baggage and trace state are shared) and
+/// `Send + Sync`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpanContext {
     trace_id: TraceId,
     span_id: SpanId,
-    sampled: bool,
+    sampling: Sampling,
+    sampling_only: bool,
+    random_trace_id: bool,
+    origin: Option<&'static str>,
+    remote_parent_id: Option<SpanId>,
     baggage: Baggage,
+    trace_state: TraceState,
 }
 
 impl SpanContext {
@@ -20,9 +30,32 @@ impl SpanContext {
         Self {
             trace_id,
             span_id,
-            sampled: true,
+            sampling: Sampling::Accept,
+            sampling_only: false,
+            random_trace_id: false,
+            origin: None,
+            remote_parent_id: None,
             baggage: Baggage::new(),
+            trace_state: TraceState::new(),
         }
+    }
+
+    /// A context that carries only a sampling decision, such as B3's `b3: 0`: its ids are
+    /// placeholders. A span given it as parent becomes a root that follows the decision;
+    /// codecs that cannot express a bare decision inject nothing for it.
+    pub const fn sampling_only(sampling: Sampling) -> Self {
+        const PLACEHOLDER_TRACE: TraceId = match TraceId::new(u128::MAX) {
+            Some(id) => id,
+            None => unreachable!(),
+        };
+        const PLACEHOLDER_SPAN: SpanId = match SpanId::new(u64::MAX) {
+            Some(id) => id,
+            None => unreachable!(),
+        };
+        let mut context = Self::new(PLACEHOLDER_TRACE, PLACEHOLDER_SPAN);
+        context.sampling = sampling;
+        context.sampling_only = true;
+        context
     }
 
     /// The id of the whole trace.
@@ -37,7 +70,34 @@ impl SpanContext {
 
     /// Whether the trace is recorded. Unsampled contexts still propagate ids and baggage.
     pub const fn is_sampled(&self) -> bool {
-        self.sampled
+        self.sampling.is_sampled()
+    }
+
+    /// The sampling decision.
+    pub const fn sampling(&self) -> Sampling {
+        self.sampling
+    }
+
+    /// Whether this context carries only a sampling decision; see [`sampling_only`](Self::sampling_only).
+    pub const fn is_sampling_only(&self) -> bool {
+        self.sampling_only
+    }
+
+    /// Whether the trace id is known to be random (W3C Level 2's `random` trace flag).
+    pub const fn has_random_trace_id(&self) -> bool {
+        self.random_trace_id
+    }
+
+    /// The name of the codec this context was extracted with, passed on to children, so a
+    /// service can answer in the format its caller used.
+    pub const fn origin(&self) -> Option<&'static str> {
+        self.origin
+    }
+
+    /// The caller's parent span id, when the wire format carries it (B3's
+    /// `X-B3-ParentSpanId`); used to join a shared span.
+    pub const fn remote_parent_id(&self) -> Option<SpanId> {
+        self.remote_parent_id
     }
 
     /// The baggage items.
@@ -50,10 +110,42 @@ impl SpanContext {
         self.baggage.get(key)
     }
 
+    /// The W3C trace state.
+    pub const fn trace_state(&self) -> &TraceState {
+        &self.trace_state
+    }
+
+    /// This context with another sampling decision (`true` is `Accept`, `false` is `Deny`).
+    #[must_use]
+    pub fn with_sampled(self, sampled: bool) -> Self {
+        self.with_sampling(Sampling::from_sampled(sampled))
+    }
+
     /// This context with another sampling decision.
     #[must_use]
-    pub fn with_sampled(mut self, sampled: bool) -> Self {
-        self.sampled = sampled;
+    pub fn with_sampling(mut self, sampling: Sampling) -> Self {
+        self.sampling = sampling;
+        self
+    }
+
+    /// This context, marked as having a random trace id (or not).
+    #[must_use]
+    pub fn with_random_trace_id(mut self, random: bool) -> Self {
+        self.random_trace_id = random;
+        self
+    }
+
+    /// This context, marked as extracted by the codec called `origin`.
+    #[must_use]
+    pub fn with_origin(mut self, origin: &'static str) -> Self {
+        self.origin = Some(origin);
+        self
+    }
+
+    /// This context with the caller's parent span id.
+    #[must_use]
+    pub fn with_remote_parent_id(mut self, parent: Option<SpanId>) -> Self {
+        self.remote_parent_id = parent;
         self
     }
 
@@ -71,11 +163,21 @@ impl SpanContext {
         self
     }
 
-    /// A context for a child span: same trace, sampling and baggage; a new span id.
+    /// This context with another W3C trace state.
+    #[must_use]
+    pub fn with_trace_state(mut self, trace_state: TraceState) -> Self {
+        self.trace_state = trace_state;
+        self
+    }
+
+    /// A context for a child span: same trace, sampling, baggage, trace state and origin;
+    /// a new span id; no remote parent.
     #[must_use]
     pub fn child(&self, span_id: SpanId) -> Self {
         Self {
             span_id,
+            remote_parent_id: None,
+            sampling_only: false,
             ..self.clone()
         }
     }

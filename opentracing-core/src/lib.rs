@@ -80,9 +80,11 @@ mod options;
 pub mod propagation;
 mod recorder;
 mod reference;
+mod sampling;
 pub mod scope;
 mod span;
 pub mod tags;
+mod trace_state;
 mod tracer;
 mod value;
 
@@ -111,8 +113,10 @@ pub use propagation::{
 };
 pub use recorder::Recorder;
 pub use reference::{IntoReferenced, Reference, ReferenceType};
+pub use sampling::Sampling;
 pub use scope::{Scope, ScopeManager};
 pub use span::Span;
+pub use trace_state::TraceState;
 pub use tracer::Tracer;
 pub use value::Value;
 

@@ -8,6 +8,7 @@ use smallvec::SmallVec;
 use crate::context::SpanContext;
 use crate::finished::{Key, SpanData, Tags, latest_tags};
 use crate::reference::{IntoReferenced, Reference, ReferenceType};
+use crate::sampling::Sampling;
 use crate::scope::{Scope, ScopeManager};
 use crate::span::Span;
 use crate::tracer::Tracer;
@@ -21,6 +22,7 @@ pub struct SpanOptions {
     tags: Tags,
     start_time: Option<SystemTime>,
     ignore_active_span: bool,
+    sampling_hint: Option<Sampling>,
 }
 
 impl SpanOptions {
@@ -33,6 +35,7 @@ impl SpanOptions {
             tags: Tags::new(),
             start_time: None,
             ignore_active_span: false,
+            sampling_hint: None,
         }
     }
 
@@ -55,6 +58,12 @@ impl SpanOptions {
     #[inline]
     pub fn start_time(&self) -> Option<SystemTime> {
         self.start_time
+    }
+
+    /// The decision of a [sampling-only](SpanContext::sampling_only) parent, which is not
+    /// kept as a reference: the span is a root that should follow it.
+    pub fn sampling_hint(&self) -> Option<Sampling> {
+        self.sampling_hint
     }
 
     /// Whether the active span must not become the implicit parent.
@@ -85,14 +94,26 @@ impl SpanOptions {
         }
     }
 
-    fn push_reference(&mut self, kind: ReferenceType, referenced: impl IntoReferenced) {
-        if let Some(context) = referenced.into_referenced() {
-            let reference = Reference::new(kind, context);
-            // An explicit parent goes first, before any `follows_from` given earlier.
-            match kind {
-                ReferenceType::ChildOf => self.references.insert(0, reference),
-                ReferenceType::FollowsFrom => self.references.push(reference),
-            }
+    /// Adds a reference; `first` puts it before the others (an explicit parent). A
+    /// sampling-only context is not a reference: its decision becomes the sampling hint.
+    fn push_reference(
+        &mut self,
+        kind: ReferenceType,
+        referenced: impl IntoReferenced,
+        first: bool,
+    ) {
+        let Some(context) = referenced.into_referenced() else {
+            return;
+        };
+        if context.is_sampling_only() {
+            self.sampling_hint = Some(context.sampling());
+            return;
+        }
+        let reference = Reference::new(kind, context);
+        if first {
+            self.references.insert(0, reference);
+        } else {
+            self.references.push(reference);
         }
     }
 }
@@ -132,7 +153,8 @@ impl<'t, T: Tracer + ?Sized> SpanBuilder<'t, T> {
     /// implicit parent.
     #[inline]
     pub fn child_of(mut self, parent: impl IntoReferenced) -> Self {
-        self.options.push_reference(ReferenceType::ChildOf, parent);
+        self.options
+            .push_reference(ReferenceType::ChildOf, parent, true);
         self
     }
 
@@ -140,14 +162,16 @@ impl<'t, T: Tracer + ?Sized> SpanBuilder<'t, T> {
     #[inline]
     pub fn follows_from(mut self, cause: impl IntoReferenced) -> Self {
         self.options
-            .push_reference(ReferenceType::FollowsFrom, cause);
+            .push_reference(ReferenceType::FollowsFrom, cause, false);
         self
     }
 
     /// Adds a reference of any type, after those given before.
     #[inline]
     pub fn reference(mut self, reference: Reference) -> Self {
-        self.options.references.push(reference);
+        let context = reference.context().clone();
+        self.options
+            .push_reference(reference.kind(), context, false);
         self
     }
 

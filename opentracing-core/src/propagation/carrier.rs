@@ -9,6 +9,12 @@ pub trait Injector {
     /// Sets `key` to `value`, replacing any earlier value. A carrier that cannot hold the pair
     /// (a header name with a space, say) skips it.
     fn set(&mut self, key: &str, value: &str);
+
+    /// [`set`](Self::set) for a constant, lower-case key and an owned value, which lets
+    /// header maps store both without copying. Codecs use it on the hot path.
+    fn set_owned(&mut self, key: &'static str, value: String) {
+        self.set(key, &value);
+    }
 }
 
 /// A text carrier that a context can be read from.
@@ -111,6 +117,30 @@ mod header_map {
                 self.insert(name, value);
             }
         }
+
+        fn set_owned(&mut self, key: &'static str, value: String) {
+            // `from_static` shares the key instead of copying it, but panics on a name that
+            // is not a lower-case token: check first.
+            let name = if is_lower_case_token(key) {
+                HeaderName::from_static(key)
+            } else {
+                match HeaderName::from_bytes(key.as_bytes()) {
+                    Ok(name) => name,
+                    Err(_) => return,
+                }
+            };
+            if let Ok(value) = HeaderValue::try_from(value) {
+                self.insert(name, value);
+            }
+        }
+    }
+
+    /// A valid `HeaderName::from_static` argument: a non-empty RFC 9110 token, lower-case.
+    fn is_lower_case_token(key: &str) -> bool {
+        !key.is_empty()
+            && key.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || b"!#$%&'*+-.^_`|~".contains(&b)
+            })
     }
 
     impl Extractor for HeaderMap {
@@ -169,6 +199,13 @@ mod tests {
         headers.set("bad name", "v");
         headers.set("ok", "bad\nvalue");
         assert!(headers.is_empty());
+        headers.set_owned("bad name", "v".to_owned());
+        headers.set_owned("ok", "bad\nvalue".to_owned());
+        assert!(headers.is_empty());
+        headers.set_owned("Upper", "v".to_owned());
+        headers.set_owned("traceparent", "v".to_owned());
+        assert_eq!((&headers["upper"], &headers["traceparent"]), (&"v", &"v"));
+        headers.clear();
         headers.set("X-B3-TraceId", "1");
         assert_eq!(Extractor::get(&headers, "x-b3-traceid"), Some("1"));
         headers.insert("bin", http::HeaderValue::from_bytes(b"\xff").unwrap());

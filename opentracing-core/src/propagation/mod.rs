@@ -116,12 +116,21 @@ impl fmt::Debug for ExtractCarrier<'_> {
     }
 }
 
-/// A text codec: one way of writing a context into text-map or header carriers.
+/// A text codec: one wire format for span contexts in text-map or header carriers.
+///
+/// Codecs never panic on input. Tracers keep an ordered list of them; see
+/// `ReferenceTracer` (feature `reference`).
 pub trait Codec: Send + Sync + fmt::Debug {
+    /// A short, stable name (`w3c`, `b3`, `jaeger`, `ot`), recorded as the
+    /// [origin](SpanContext::origin) of the contexts it extracts.
+    fn name(&self) -> &'static str;
+
     /// Writes `context` into `carrier`.
     fn inject(&self, context: &SpanContext, carrier: &mut dyn Injector);
 
-    /// Reads a context from `carrier`; `Ok(None)` when this codec's keys are absent.
+    /// Reads a context from `carrier`; `Ok(None)` when this codec's keys are absent. A
+    /// context that carries only a sampling decision is a
+    /// [`SpanContext::sampling_only`].
     ///
     /// # Errors
     ///

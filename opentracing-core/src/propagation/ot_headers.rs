@@ -23,6 +23,10 @@ const BAGGAGE_PREFIX: &str = "ot-baggage-";
 pub struct OtHeaders;
 
 impl Codec for OtHeaders {
+    fn name(&self) -> &'static str {
+        "ot"
+    }
+
     fn inject(&self, context: &SpanContext, carrier: &mut dyn Injector) {
         carrier.set(TRACE_ID, &format!("{:x}", context.trace_id().get()));
         carrier.set(SPAN_ID, &format!("{:x}", context.span_id().get()));
