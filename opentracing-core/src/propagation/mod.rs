@@ -10,10 +10,14 @@
 //! | `Format.BINARY`, a `bytearray` | [`InjectCarrier::Binary`]: appends to a `Vec<u8>` | [`ExtractCarrier::Binary`]: reads a `&[u8]` |
 //! | any other format | [`InjectCarrier::Custom`] with a name and an `Any` carrier | [`ExtractCarrier::Custom`] |
 
+mod b3;
 mod binary;
 mod carrier;
 mod error;
+mod jaeger;
 mod ot_headers;
+mod w3c_baggage;
+mod w3c_trace_context;
 
 use std::any::Any;
 use std::fmt;
