@@ -18,6 +18,8 @@ pub struct SpanContext {
     sampling: Sampling,
     sampling_only: bool,
     random_trace_id: bool,
+    remote: bool,
+    shared: bool,
     origin: Option<&'static str>,
     remote_parent_id: Option<SpanId>,
     baggage: Baggage,
@@ -33,6 +35,8 @@ impl SpanContext {
             sampling: Sampling::Accept,
             sampling_only: false,
             random_trace_id: false,
+            remote: false,
+            shared: false,
             origin: None,
             remote_parent_id: None,
             baggage: Baggage::new(),
@@ -94,6 +98,28 @@ impl SpanContext {
         self.origin
     }
 
+    /// Whether this context was extracted from a carrier (set with
+    /// [`with_origin`](Self::with_origin)); its children are local.
+    pub const fn is_remote(&self) -> bool {
+        self.remote
+    }
+
+    /// Whether this is a span shared with the caller, Zipkin style: the server side of an RPC
+    /// that kept the client's span id. Its parent is the [remote parent](Self::remote_parent_id).
+    pub const fn is_shared(&self) -> bool {
+        self.shared
+    }
+
+    /// The parent span id this context's span reports, when it is decided by the context
+    /// itself (a shared span's is its remote parent).
+    pub(crate) const fn shared_parent_id(&self) -> Option<Option<SpanId>> {
+        if self.shared {
+            Some(self.remote_parent_id)
+        } else {
+            None
+        }
+    }
+
     /// The caller's parent span id, when the wire format carries it (B3's
     /// `X-B3-ParentSpanId`); used to join a shared span.
     pub const fn remote_parent_id(&self) -> Option<SpanId> {
@@ -135,11 +161,23 @@ impl SpanContext {
         self
     }
 
-    /// This context, marked as extracted by the codec called `origin`.
+    /// This context, marked as extracted by the codec called `origin` (and so remote).
     #[must_use]
     pub fn with_origin(mut self, origin: &'static str) -> Self {
         self.origin = Some(origin);
+        self.remote = true;
         self
+    }
+
+    /// The context of a span that joins this remote one (same ids, Zipkin's shared span):
+    /// local, shared, with the same remote parent.
+    #[must_use]
+    pub fn joined(&self) -> Self {
+        Self {
+            remote: false,
+            shared: true,
+            ..self.clone()
+        }
     }
 
     /// This context with the caller's parent span id.
@@ -171,13 +209,15 @@ impl SpanContext {
     }
 
     /// A context for a child span: same trace, sampling, baggage, trace state and origin;
-    /// a new span id; no remote parent.
+    /// a new span id; local, not shared, no remote parent.
     #[must_use]
     pub fn child(&self, span_id: SpanId) -> Self {
         Self {
             span_id,
             remote_parent_id: None,
             sampling_only: false,
+            remote: false,
+            shared: false,
             ..self.clone()
         }
     }

@@ -7,19 +7,24 @@ use smallvec::SmallVec;
 
 use crate::context::SpanContext;
 use crate::ids::SpanId;
-use crate::reference::Reference;
+use crate::references::SpanReference;
 use crate::value::Value;
 
 /// A tag or log field key. Static keys, such as the constants in [`tags`](crate::tags),
 /// are stored without allocating.
 pub type Key = Cow<'static, str>;
 
-/// Tags in the order they were set, inline up to four. A repeated key is pushed again
-/// (comparing keys on every `set_tag` costs more than it saves); readers take the last value.
-pub(crate) type Tags = SmallVec<[(Key, Value); 4]>;
+/// Tags given when starting a span, inline up to four so that starting a no-op span never
+/// allocates.
+pub(crate) type StartTags = SmallVec<[(Key, Value); 4]>;
 
-/// The latest value of each key, in the order the keys were last set.
-pub(crate) fn latest_tags(tags: &Tags) -> impl Iterator<Item = (&str, &Value)> + '_ {
+/// Room for the tags of a typical HTTP span, allocated once.
+const TAG_CAPACITY: usize = 8;
+
+/// The latest value of each key, in the order the keys were last set. Tags are kept in the
+/// order they were set; a repeated key is pushed again (comparing keys on every `set_tag`
+/// costs more than it saves), and readers take the last value.
+pub(crate) fn latest_tags(tags: &[(Key, Value)]) -> impl Iterator<Item = (&str, &Value)> + '_ {
     tags.iter()
         .enumerate()
         .filter(|(i, (key, _))| !tags[i + 1..].iter().any(|(later, _)| later == key))
@@ -58,13 +63,20 @@ impl LogRecord {
 #[derive(Clone, Debug)]
 pub(crate) struct SpanData {
     pub(crate) operation_name: Key,
-    pub(crate) references: SmallVec<[Reference; 1]>,
-    pub(crate) tags: Tags,
+    pub(crate) references: SmallVec<[SpanReference; 2]>,
+    pub(crate) tags: Vec<(Key, Value)>,
     pub(crate) logs: Vec<LogRecord>,
     pub(crate) start_time: SystemTime,
 }
 
 impl SpanData {
+    /// The tags a span starts with, with room for more.
+    pub(crate) fn tags_from(start: StartTags) -> Vec<(Key, Value)> {
+        let mut tags = Vec::with_capacity(start.len().max(TAG_CAPACITY));
+        tags.extend(start);
+        tags
+    }
+
     /// Sets a tag; a repeated key's latest value wins.
     pub(crate) fn set_tag(&mut self, key: Key, value: Value) {
         self.tags.push((key, value));
@@ -109,13 +121,16 @@ impl FinishedSpan {
         &self.context
     }
 
-    /// The parent's span id: the first reference's, whatever its type, as in OpenTracing.
+    /// The parent's span id: the first reference's, whatever its type, as in OpenTracing;
+    /// for a [shared](SpanContext::is_shared) span, the caller's parent.
     pub fn parent_id(&self) -> Option<SpanId> {
-        self.data.references.first().map(|r| r.context().span_id())
+        self.context
+            .shared_parent_id()
+            .unwrap_or_else(|| self.data.references.first().map(SpanReference::span_id))
     }
 
     /// All references, the parent first.
-    pub fn references(&self) -> &[Reference] {
+    pub fn references(&self) -> &[SpanReference] {
         &self.data.references
     }
 

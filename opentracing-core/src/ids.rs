@@ -11,6 +11,9 @@ use std::num::{NonZeroU64, NonZeroU128};
 pub struct TraceId(NonZeroU128);
 
 impl TraceId {
+    /// The smallest id, 1.
+    pub const MIN: Self = Self(NonZeroU128::MIN);
+
     /// The id, or `None` for the invalid all-zero value.
     pub const fn new(id: u128) -> Option<Self> {
         match NonZeroU128::new(id) {
@@ -45,6 +48,9 @@ impl TraceId {
 pub struct SpanId(NonZeroU64);
 
 impl SpanId {
+    /// The smallest id, 1.
+    pub const MIN: Self = Self(NonZeroU64::MIN);
+
     /// The id, or `None` for the invalid all-zero value.
     pub const fn new(id: u64) -> Option<Self> {
         match NonZeroU64::new(id) {

@@ -65,6 +65,10 @@
 //! - `mock`: [`MockTracer`].
 //! - `harness`: the compatibility [`harness`] (implies `mock`).
 //! - `tokio`: the `task` module, which carries the active span into spawned work.
+//! - `reference`: the [reference tracer](mod@reference): random ids, samplers, codec lists.
+//!
+//! The wire codecs (W3C Trace Context and Baggage, B3, Jaeger, OpenTracing headers) are in
+//! [`propagation`] and need no feature.
 //!
 //! None is on by default. The minimum supported Rust version is 1.88.
 
@@ -79,7 +83,7 @@ mod noop;
 mod options;
 pub mod propagation;
 mod recorder;
-mod reference;
+mod references;
 mod sampling;
 pub mod scope;
 mod span;
@@ -92,6 +96,8 @@ mod value;
 pub mod harness;
 #[cfg(feature = "mock")]
 mod mock;
+#[cfg(feature = "reference")]
+pub mod reference;
 #[cfg(feature = "tokio")]
 pub mod task;
 
@@ -111,16 +117,16 @@ pub use propagation::{
     ExtractCarrier, Extractor, Format, InjectCarrier, Injector, PropagationError,
     PropagationErrorKind,
 };
-pub use recorder::Recorder;
-pub use reference::{IntoReferenced, Reference, ReferenceType};
+pub use recorder::{InMemoryRecorder, Recorder};
+pub use references::{IntoReferenced, Reference, ReferenceType, SpanReference};
 pub use sampling::Sampling;
 pub use scope::{Scope, ScopeManager};
 pub use span::Span;
-pub use trace_state::TraceState;
+pub use trace_state::{InvalidTraceStateEntry, TraceState};
 pub use tracer::Tracer;
 pub use value::Value;
 
 /// The README's snippets, compiled and run as doctests.
-#[cfg(all(doctest, feature = "mock"))]
+#[cfg(all(doctest, feature = "mock", feature = "reference", feature = "http"))]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;

@@ -1,7 +1,7 @@
 //! The mock tracer: records finished spans for assertions.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::context::SpanContext;
 use crate::finished::FinishedSpan;
@@ -10,7 +10,7 @@ use crate::options::SpanOptions;
 use crate::propagation::{
     Codec, ExtractCarrier, InjectCarrier, OtHeaders, PropagationError, decode_binary, encode_binary,
 };
-use crate::recorder::Recorder;
+use crate::recorder::InMemoryRecorder;
 use crate::span::Span;
 use crate::tracer::Tracer;
 
@@ -35,13 +35,8 @@ use crate::tracer::Tracer;
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct MockTracer {
-    inner: Arc<MockRecorder>,
-}
-
-#[derive(Debug, Default)]
-struct MockRecorder {
-    last_id: AtomicU64,
-    finished: Mutex<Vec<FinishedSpan>>,
+    last_id: Arc<AtomicU64>,
+    recorder: Arc<InMemoryRecorder>,
 }
 
 impl MockTracer {
@@ -52,44 +47,31 @@ impl MockTracer {
 
     /// A copy of the finished spans, in finish order.
     pub fn finished_spans(&self) -> Vec<FinishedSpan> {
-        self.inner.finished().clone()
+        self.recorder.spans()
     }
 
     /// Forgets the finished spans. Spans still running are recorded when they finish.
     pub fn reset(&self) {
-        self.inner.finished().clear();
+        self.recorder.clear();
     }
 
     fn next_id(&self) -> u64 {
-        self.inner.last_id.fetch_add(1, Ordering::Relaxed) + 1
-    }
-}
-
-impl MockRecorder {
-    fn finished(&self) -> MutexGuard<'_, Vec<FinishedSpan>> {
-        self.finished.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-impl Recorder for MockRecorder {
-    fn record(&self, span: FinishedSpan) {
-        self.finished().push(span);
+        self.last_id.fetch_add(1, Ordering::Relaxed) + 1
     }
 }
 
 impl Tracer for MockTracer {
     fn start_span_with_options(&self, mut options: SpanOptions) -> Span {
         // The counter never reaches zero in practice (it would take 2^64 spans).
-        let span_id = SpanId::new(self.next_id()).unwrap_or(SpanId::new(1).unwrap());
+        let span_id = SpanId::new(self.next_id()).unwrap_or(SpanId::MIN);
         let context = match options.resolve_parent() {
             Some(parent) => parent.child(span_id),
             None => {
-                let trace_id =
-                    TraceId::new(self.next_id().into()).unwrap_or(TraceId::new(1).unwrap());
+                let trace_id = TraceId::new(self.next_id().into()).unwrap_or(TraceId::MIN);
                 SpanContext::new(trace_id, span_id)
             }
         };
-        Span::new(context, options, self.inner.clone())
+        Span::new(context, options, self.recorder.clone())
     }
 
     fn inject(

@@ -6,8 +6,8 @@ use std::time::SystemTime;
 use smallvec::SmallVec;
 
 use crate::context::SpanContext;
-use crate::finished::{Key, SpanData, Tags, latest_tags};
-use crate::reference::{IntoReferenced, Reference, ReferenceType};
+use crate::finished::{Key, SpanData, StartTags, latest_tags};
+use crate::references::{IntoReferenced, Reference, ReferenceType, SpanReference};
 use crate::sampling::Sampling;
 use crate::scope::{Scope, ScopeManager};
 use crate::span::Span;
@@ -19,7 +19,7 @@ use crate::value::Value;
 pub struct SpanOptions {
     operation_name: Key,
     references: SmallVec<[Reference; 1]>,
-    tags: Tags,
+    tags: StartTags,
     start_time: Option<SystemTime>,
     ignore_active_span: bool,
     sampling_hint: Option<Sampling>,
@@ -32,7 +32,7 @@ impl SpanOptions {
         Self {
             operation_name: operation_name.into(),
             references: SmallVec::new(),
-            tags: Tags::new(),
+            tags: StartTags::new(),
             start_time: None,
             ignore_active_span: false,
             sampling_hint: None,
@@ -42,6 +42,12 @@ impl SpanOptions {
     /// The operation name.
     pub fn operation_name(&self) -> &str {
         &self.operation_name
+    }
+
+    /// The parent: the first reference's context, once [`resolve_parent`](Self::resolve_parent)
+    /// has added the implicit one.
+    pub fn parent(&self) -> Option<&SpanContext> {
+        self.references.first().map(Reference::context)
     }
 
     /// The references given so far; the first one is the parent.
@@ -84,11 +90,12 @@ impl SpanOptions {
         self.references.first().map(Reference::context)
     }
 
+    #[inline]
     pub(crate) fn into_data(self) -> SpanData {
         SpanData {
             operation_name: self.operation_name,
-            references: self.references,
-            tags: self.tags,
+            references: self.references.iter().map(SpanReference::from).collect(),
+            tags: SpanData::tags_from(self.tags),
             logs: Vec::new(),
             start_time: self.start_time.unwrap_or_else(SystemTime::now),
         }

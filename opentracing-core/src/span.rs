@@ -60,10 +60,13 @@ impl Span {
     /// finishes. Tracer implementations call this from
     /// [`Tracer::start_span_with_options`](crate::Tracer::start_span_with_options) after
     /// choosing the ids; an unsampled `context` gives a span that records nothing.
+    #[inline]
     pub fn new(context: SpanContext, options: SpanOptions, recorder: Arc<dyn Recorder>) -> Self {
         let recorder = context.is_sampled().then_some(recorder);
         let data = options.into_data();
-        let parent_id = data.references.first().map(|r| r.context().span_id());
+        let parent_id = context
+            .shared_parent_id()
+            .unwrap_or_else(|| data.references.first().map(|r| r.span_id()));
         Self {
             inner: Some(Arc::new(SpanInner {
                 recorder,

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use crate::context::SpanContext;
 use crate::ids::{SpanId, TraceId};
 use crate::propagation::{ExtractCarrier, InjectCarrier, PropagationErrorKind};
-use crate::reference::Reference;
+use crate::references::Reference;
 use crate::span::Span;
 use crate::tracer::Tracer;
 

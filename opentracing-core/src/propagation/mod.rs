@@ -15,6 +15,7 @@ mod binary;
 mod carrier;
 mod error;
 mod jaeger;
+pub(crate) mod list;
 mod ot_headers;
 mod w3c_baggage;
 mod w3c_trace_context;
@@ -22,10 +23,14 @@ mod w3c_trace_context;
 use std::any::Any;
 use std::fmt;
 
+pub use b3::{B3, B3Encoding};
 pub use binary::{decode_binary, encode_binary};
 pub use carrier::{Extractor, Injector};
 pub use error::{PropagationError, PropagationErrorKind};
+pub use jaeger::Jaeger;
 pub use ot_headers::OtHeaders;
+pub use w3c_baggage::W3cBaggage;
+pub use w3c_trace_context::W3cTraceContext;
 
 use crate::context::SpanContext;
 

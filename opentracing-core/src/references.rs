@@ -1,6 +1,7 @@
 //! References between spans: `child_of` and `follows_from`.
 
 use crate::context::SpanContext;
+use crate::ids::{SpanId, TraceId};
 use crate::span::Span;
 
 /// How a span relates to a span it references.
@@ -54,6 +55,41 @@ impl Reference {
     /// The referenced context.
     pub const fn context(&self) -> &SpanContext {
         &self.context
+    }
+}
+
+/// A reference as a finished span records it: the type and the referenced span's ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SpanReference {
+    kind: ReferenceType,
+    trace_id: TraceId,
+    span_id: SpanId,
+}
+
+impl SpanReference {
+    /// The reference type.
+    pub const fn kind(&self) -> ReferenceType {
+        self.kind
+    }
+
+    /// The referenced span's trace id.
+    pub const fn trace_id(&self) -> TraceId {
+        self.trace_id
+    }
+
+    /// The referenced span's id.
+    pub const fn span_id(&self) -> SpanId {
+        self.span_id
+    }
+}
+
+impl From<&Reference> for SpanReference {
+    fn from(reference: &Reference) -> Self {
+        Self {
+            kind: reference.kind,
+            trace_id: reference.context.trace_id(),
+            span_id: reference.context.span_id(),
+        }
     }
 }
 

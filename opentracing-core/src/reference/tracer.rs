@@ -1,0 +1,223 @@
+//! The reference tracer.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::context::SpanContext;
+use crate::ids::{SpanId, TraceId};
+use crate::options::SpanOptions;
+use crate::propagation::{
+    ExtractCarrier, InjectCarrier, PropagationError, decode_binary, encode_binary,
+};
+use crate::recorder::Recorder;
+use crate::reference::propagator::Propagator;
+use crate::reference::sampler::{AlwaysSample, ParentBased, Sampler, SamplingInput};
+use crate::span::Span;
+use crate::tags;
+use crate::tracer::Tracer;
+
+/// A production tracer: random ids, a sampler, wire codecs, and a [`Recorder`] that receives
+/// every finished, sampled span.
+///
+/// It is a cheap `Clone` handle; clones share everything.
+///
+/// ```
+/// use std::sync::Arc;
+/// use opentracing_core::propagation::B3;
+/// use opentracing_core::reference::{Propagator, RatioSampler, ParentBased, ReferenceTracer};
+/// use opentracing_core::{InMemoryRecorder, Tracer};
+///
+/// let recorder = Arc::new(InMemoryRecorder::new());
+/// let tracer = ReferenceTracer::builder("checkout", recorder.clone())
+///     .sampler(ParentBased::new(RatioSampler::new(0.25)))
+///     .propagator(Propagator::new().codec(B3::multi()))
+///     .build();
+/// tracer.start_span("work").finish();
+/// # let _ = recorder.spans();
+/// ```
+#[derive(Clone)]
+pub struct ReferenceTracer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    service_name: String,
+    recorder: Arc<dyn Recorder>,
+    sampler: Box<dyn Sampler>,
+    propagator: Propagator,
+    join_shared_spans: bool,
+}
+
+impl ReferenceTracer {
+    /// A tracer for `service_name` with the defaults: every trace sampled (unless the caller
+    /// decided otherwise), W3C Trace Context and baggage.
+    pub fn new(service_name: impl Into<String>, recorder: Arc<dyn Recorder>) -> Self {
+        Self::builder(service_name, recorder).build()
+    }
+
+    /// A builder, to choose the sampler and the propagation.
+    pub fn builder(
+        service_name: impl Into<String>,
+        recorder: Arc<dyn Recorder>,
+    ) -> ReferenceTracerBuilder {
+        ReferenceTracerBuilder {
+            inner: Inner {
+                service_name: service_name.into(),
+                recorder,
+                sampler: Box::new(ParentBased::new(AlwaysSample)),
+                propagator: Propagator::new(),
+                join_shared_spans: false,
+            },
+        }
+    }
+
+    /// The service name, for reporters (Zipkin's `localEndpoint`, OTLP's `service.name`).
+    pub fn service_name(&self) -> &str {
+        &self.inner.service_name
+    }
+
+    /// The propagation settings.
+    pub fn propagator(&self) -> &Propagator {
+        &self.inner.propagator
+    }
+
+    fn context_for(&self, options: &mut SpanOptions) -> SpanContext {
+        // Every branch ends in a new context; nothing here allocates.
+        let span_id = random_span_id();
+        let join = self.inner.join_shared_spans && is_server(options);
+        options.resolve_parent();
+        let name = options.operation_name();
+        match options.parent() {
+            Some(parent) if join && parent.is_remote() && parent.origin() == Some("b3") => {
+                parent.joined()
+            }
+            Some(parent) => {
+                let input = SamplingInput::new(Some(parent.sampling()), parent.trace_id(), name);
+                let sampling = self.inner.sampler.sample(&input);
+                parent.child(span_id).with_sampling(sampling)
+            }
+            None => {
+                let trace_id = random_trace_id();
+                let input = SamplingInput::new(options.sampling_hint(), trace_id, name);
+                let sampling = self.inner.sampler.sample(&input);
+                SpanContext::new(trace_id, span_id)
+                    .with_sampling(sampling)
+                    .with_random_trace_id(true)
+            }
+        }
+    }
+}
+
+impl Tracer for ReferenceTracer {
+    #[inline]
+    fn start_span_with_options(&self, mut options: SpanOptions) -> Span {
+        let context = self.context_for(&mut options);
+        Span::new(context, options, self.inner.recorder.clone())
+    }
+
+    fn inject(
+        &self,
+        context: &SpanContext,
+        carrier: InjectCarrier<'_>,
+    ) -> Result<(), PropagationError> {
+        match carrier {
+            InjectCarrier::TextMap(map) | InjectCarrier::HttpHeaders(map) => {
+                self.inner.propagator.inject(context, map);
+                Ok(())
+            }
+            InjectCarrier::Binary(bytes) => {
+                encode_binary(context, bytes);
+                Ok(())
+            }
+            InjectCarrier::Custom(..) => {
+                Err(PropagationError::unsupported_format(carrier.format()))
+            }
+        }
+    }
+
+    fn extract(
+        &self,
+        carrier: ExtractCarrier<'_>,
+    ) -> Result<Option<SpanContext>, PropagationError> {
+        let format = carrier.format();
+        match carrier {
+            ExtractCarrier::TextMap(map) | ExtractCarrier::HttpHeaders(map) => self
+                .inner
+                .propagator
+                .extract(map)
+                .map_err(|error| error.in_format(format)),
+            ExtractCarrier::Binary(bytes) => {
+                Ok(decode_binary(bytes)?.map(|context| context.with_origin("binary")))
+            }
+            ExtractCarrier::Custom(..) => Err(PropagationError::unsupported_format(format)),
+        }
+    }
+}
+
+/// Builds a [`ReferenceTracer`].
+#[must_use]
+pub struct ReferenceTracerBuilder {
+    inner: Inner,
+}
+
+impl ReferenceTracerBuilder {
+    /// The sampler (default: follow the caller, sample every new trace).
+    pub fn sampler(mut self, sampler: impl Sampler + 'static) -> Self {
+        self.inner.sampler = Box::new(sampler);
+        self
+    }
+
+    /// The codecs (default: W3C Trace Context and baggage).
+    pub fn propagator(mut self, propagator: Propagator) -> Self {
+        self.inner.propagator = propagator;
+        self
+    }
+
+    /// Whether a server span continuing a B3 trace reuses the caller's span id, as Zipkin's
+    /// own instrumentation does (a "shared" span), instead of starting a child. Off by
+    /// default: W3C and OpenTracing expect a child.
+    pub fn join_shared_spans(mut self, join: bool) -> Self {
+        self.inner.join_shared_spans = join;
+        self
+    }
+
+    /// The tracer.
+    pub fn build(self) -> ReferenceTracer {
+        ReferenceTracer {
+            inner: Arc::new(self.inner),
+        }
+    }
+}
+
+fn is_server(options: &SpanOptions) -> bool {
+    options.tags().any(|(key, value)| {
+        key == tags::SPAN_KIND && value.as_str() == Some(tags::SPAN_KIND_RPC_SERVER)
+    })
+}
+
+fn random_span_id() -> SpanId {
+    SpanId::new(fastrand::u64(1..)).unwrap_or(SpanId::MIN)
+}
+
+fn random_trace_id() -> TraceId {
+    TraceId::new(fastrand::u128(1..)).unwrap_or(TraceId::MIN)
+}
+
+impl fmt::Debug for ReferenceTracer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReferenceTracer")
+            .field("service_name", &self.inner.service_name)
+            .field("sampler", &self.inner.sampler)
+            .field("propagator", &self.inner.propagator)
+            .field("join_shared_spans", &self.inner.join_shared_spans)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ReferenceTracerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReferenceTracerBuilder")
+            .field("service_name", &self.inner.service_name)
+            .finish_non_exhaustive()
+    }
+}
