@@ -67,13 +67,26 @@ pub(crate) struct SpanData {
     pub(crate) tags: Vec<(Key, Value)>,
     pub(crate) logs: Vec<LogRecord>,
     pub(crate) start_time: SystemTime,
+    /// The monotonic reading at the start, when the start time was not given explicitly.
+    pub(crate) start_tick: Option<crate::clock::Tick>,
 }
 
 impl SpanData {
+    /// The finish time of a span finishing now: its start plus the monotonic time since,
+    /// or the wall clock for a span given an explicit start time.
+    pub(crate) fn finish_time_now(&self) -> SystemTime {
+        match self.start_tick {
+            Some(tick) => crate::clock::since(self.start_time, tick),
+            None => SystemTime::now(),
+        }
+    }
+
     /// The tags a span starts with, with room for more.
     pub(crate) fn tags_from(start: StartTags) -> Vec<(Key, Value)> {
         let mut tags = Vec::with_capacity(start.len().max(TAG_CAPACITY));
-        tags.extend(start);
+        for tag in start {
+            tags.push(tag);
+        }
         tags
     }
 

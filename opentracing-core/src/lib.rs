@@ -73,6 +73,7 @@
 //! None is on by default. The minimum supported Rust version is 1.88.
 
 pub mod baggage;
+mod clock;
 mod context;
 mod finished;
 mod global;

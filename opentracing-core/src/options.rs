@@ -92,12 +92,20 @@ impl SpanOptions {
 
     #[inline]
     pub(crate) fn into_data(self) -> SpanData {
+        let (start_time, start_tick) = match self.start_time {
+            Some(explicit) => (explicit, None),
+            None => {
+                let (now, tick) = crate::clock::now();
+                (now, Some(tick))
+            }
+        };
         SpanData {
             operation_name: self.operation_name,
             references: self.references.iter().map(SpanReference::from).collect(),
             tags: SpanData::tags_from(self.tags),
             logs: Vec::new(),
-            start_time: self.start_time.unwrap_or_else(SystemTime::now),
+            start_time,
+            start_tick,
         }
     }
 

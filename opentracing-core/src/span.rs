@@ -185,19 +185,22 @@ impl Span {
 
     /// Finishes the span now. Only the first call counts.
     pub fn finish(&self) {
-        if self.inner.is_some() {
-            self.finish_at(SystemTime::now());
-        }
+        self.finish_with(None);
     }
 
     /// Finishes the span at the given time. Only the first call counts.
     pub fn finish_at(&self, finish_time: SystemTime) {
+        self.finish_with(Some(finish_time));
+    }
+
+    fn finish_with(&self, finish_time: Option<SystemTime>) {
         let Some(inner) = &self.inner else { return };
         let finished = {
             let mut state = inner.lock();
             let Some(data) = state.data.take() else {
                 return;
             };
+            let finish_time = finish_time.unwrap_or_else(|| data.finish_time_now());
             FinishedSpan::new(state.context.clone(), data, finish_time)
         };
         if let Some(recorder) = &inner.recorder {
@@ -239,7 +242,8 @@ impl Drop for SpanInner {
             data.record_panic();
         }
         let context = state.context.clone();
-        recorder.record(FinishedSpan::new(context, data, SystemTime::now()));
+        let finish_time = data.finish_time_now();
+        recorder.record(FinishedSpan::new(context, data, finish_time));
     }
 }
 

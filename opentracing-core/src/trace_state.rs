@@ -156,6 +156,8 @@ impl Error for InvalidTraceStateEntry {}
 #[derive(Debug, Default)]
 pub(crate) struct TraceStateParser {
     header: String,
+    /// A hash of each key read, to find repeats without rescanning the header.
+    key_hashes: [u64; MAX_MEMBERS],
     members: usize,
     scanned: usize,
     done: bool,
@@ -198,10 +200,13 @@ impl TraceStateParser {
             self.discard();
             return;
         };
-        if !self.header.is_empty() {
+        if self.header.is_empty() {
+            self.header.reserve(piece.len() * 4);
+        } else {
             self.header.push(',');
         }
         push_member(&mut self.header, key, value);
+        self.key_hashes[self.members] = key_hash(key);
         self.members += 1;
     }
 
@@ -211,15 +216,25 @@ impl TraceStateParser {
         self.header.clear();
     }
 
-    /// Whether `key` was already read (keys must be unique).
+    /// Whether `key` was already read (keys must be unique). Compares hashes first, and the
+    /// keys themselves only when a hash matches.
     fn contains(&self, key: &str) -> bool {
-        canonical_members(&self.header).any(|(k, _)| k == key)
+        let hash = key_hash(key);
+        let seen = self.key_hashes.get(..self.members).unwrap_or_default();
+        seen.contains(&hash) && canonical_members(&self.header).any(|(k, _)| k == key)
     }
 
     /// The trace state read so far.
     pub(crate) fn finish(self) -> TraceState {
         TraceState::from_header(self.header)
     }
+}
+
+/// FNV-1a: short keys, no allocation, good enough to rule repeats out.
+fn key_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 fn canonical_members(header: &str) -> impl Iterator<Item = (&str, &str)> {

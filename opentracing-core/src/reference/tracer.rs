@@ -195,12 +195,23 @@ fn is_server(options: &SpanOptions) -> bool {
     })
 }
 
+/// A random, non-zero span id. (Drawing from the full range and retrying on zero avoids the
+/// division a ranged draw costs.)
 fn random_span_id() -> SpanId {
-    SpanId::new(fastrand::u64(1..)).unwrap_or(SpanId::MIN)
+    loop {
+        if let Some(id) = SpanId::new(fastrand::u64(..)) {
+            return id;
+        }
+    }
 }
 
+/// A random, non-zero trace id.
 fn random_trace_id() -> TraceId {
-    TraceId::new(fastrand::u128(1..)).unwrap_or(TraceId::MIN)
+    loop {
+        if let Some(id) = TraceId::new(fastrand::u128(..)) {
+            return id;
+        }
+    }
 }
 
 impl fmt::Debug for ReferenceTracer {
