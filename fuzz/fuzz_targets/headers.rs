@@ -3,7 +3,9 @@
 //! value as raw bytes, so invalid UTF-8, repeats and huge values all occur.
 
 use http::{HeaderMap, HeaderName, HeaderValue};
+use opentracing_core::propagation::Codec;
 
+#[allow(dead_code)] // not every target uses both helpers
 pub fn header_map(data: &[u8], names: &[&'static str]) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for line in data.split(|&b| b == b'\n') {
@@ -12,7 +14,8 @@ pub fn header_map(data: &[u8], names: &[&'static str]) -> HeaderMap {
         };
         let name = match names.get(usize::from(selector) % (names.len() + 1)) {
             Some(name) => HeaderName::from_static(name),
-            None => match HeaderName::from_bytes(value.split(|&b| b == b':').next().unwrap_or(b"")) {
+            None => match HeaderName::from_bytes(value.split(|&b| b == b':').next().unwrap_or(b""))
+            {
                 Ok(name) => name,
                 Err(_) => continue,
             },
@@ -22,4 +25,21 @@ pub fn header_map(data: &[u8], names: &[&'static str]) -> HeaderMap {
         }
     }
     headers
+}
+
+/// Extracts with `codec` from headers made of `data`; whatever it extracts must inject and
+/// extract again to the same ids.
+#[allow(dead_code)] // not every target uses both helpers
+pub fn check_codec(codec: &dyn Codec, data: &[u8], names: &[&'static str]) {
+    let headers = header_map(data, names);
+    if let Ok(Some(context)) = codec.extract(&headers) {
+        let mut again = HeaderMap::new();
+        codec.inject(&context, &mut again);
+        let round_trip = codec.extract(&again).expect("our own output extracts");
+        if !context.is_sampling_only() {
+            let round_trip = round_trip.expect("our own output has a context");
+            assert_eq!(round_trip.trace_id(), context.trace_id());
+            assert_eq!(round_trip.span_id(), context.span_id());
+        }
+    }
 }

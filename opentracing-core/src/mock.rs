@@ -8,7 +8,8 @@ use crate::finished::FinishedSpan;
 use crate::ids::{SpanId, TraceId};
 use crate::options::SpanOptions;
 use crate::propagation::{
-    Codec, ExtractCarrier, InjectCarrier, OtHeaders, PropagationError, decode_binary, encode_binary,
+    Codec, ExtractCarrier, InjectCarrier, OtHeaders, PropagationError, extract_standard,
+    inject_standard,
 };
 use crate::recorder::InMemoryRecorder;
 use crate::span::Span;
@@ -79,32 +80,15 @@ impl Tracer for MockTracer {
         context: &SpanContext,
         carrier: InjectCarrier<'_>,
     ) -> Result<(), PropagationError> {
-        match carrier {
-            InjectCarrier::TextMap(map) | InjectCarrier::HttpHeaders(map) => {
-                OtHeaders.inject(context, map);
-                Ok(())
-            }
-            InjectCarrier::Binary(bytes) => {
-                encode_binary(context, bytes);
-                Ok(())
-            }
-            InjectCarrier::Custom(..) => {
-                Err(PropagationError::unsupported_format(carrier.format()))
-            }
-        }
+        inject_standard(context, carrier, |context, map| {
+            OtHeaders.inject(context, map)
+        })
     }
 
     fn extract(
         &self,
         carrier: ExtractCarrier<'_>,
     ) -> Result<Option<SpanContext>, PropagationError> {
-        let format = carrier.format();
-        match carrier {
-            ExtractCarrier::TextMap(map) | ExtractCarrier::HttpHeaders(map) => {
-                OtHeaders.extract(map).map_err(|e| e.in_format(format))
-            }
-            ExtractCarrier::Binary(bytes) => decode_binary(bytes),
-            ExtractCarrier::Custom(..) => Err(PropagationError::unsupported_format(format)),
-        }
+        extract_standard(carrier, |map| OtHeaders.extract(map))
     }
 }

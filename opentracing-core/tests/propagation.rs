@@ -36,9 +36,10 @@ fn binary_appends_and_round_trips() {
         .inject(&context, InjectCarrier::Binary(&mut bytes))
         .unwrap();
     assert_eq!(bytes.len(), 2 * len, "inject appends");
+    // The same context, now marked as having arrived in the binary format.
     assert_eq!(
         tracer.extract(ExtractCarrier::Binary(&bytes)),
-        Ok(Some(context))
+        Ok(Some(context.with_origin("binary")))
     );
 }
 

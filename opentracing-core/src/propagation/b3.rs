@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use super::fields::parse_flag;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::context::SpanContext;
 use crate::ids::{SpanId, TraceId};
@@ -222,7 +223,7 @@ fn single_sampling(field: &str) -> Option<Sampling> {
 fn extract_multi(carrier: &dyn Extractor) -> Result<Option<SpanContext>, &'static str> {
     let sampled = carrier
         .get(SAMPLED)
-        .map(|value| parse_sampled(value).ok_or("x-b3-sampled must be 1 or 0"))
+        .map(|value| parse_flag(value).ok_or("x-b3-sampled must be 1 or 0"))
         .transpose()?;
     // The spec lets readers ignore any flags value but `1`, so junk there is not an error.
     let sampling = if carrier.get(FLAGS) == Some("1") {
@@ -250,17 +251,6 @@ fn extract_multi(carrier: &dyn Extractor) -> Result<Option<SpanContext>, &'stati
         (None, None) if parent.is_some() => Err("x-b3-parentspanid without trace and span ids"),
         (None, None) => Ok(sampling.map(SpanContext::sampling_only)),
         _ => Err("x-b3-traceid and x-b3-spanid must come together"),
-    }
-}
-
-/// `1`/`0`, or the legacy `true`/`false` (any case) that lenient readers accept.
-fn parse_sampled(value: &str) -> Option<bool> {
-    if value == "1" || value.eq_ignore_ascii_case("true") {
-        Some(true)
-    } else if value == "0" || value.eq_ignore_ascii_case("false") {
-        Some(false)
-    } else {
-        None
     }
 }
 

@@ -38,49 +38,30 @@ pub trait Extractor {
     }
 }
 
-impl<S: BuildHasher> Injector for HashMap<String, String, S> {
-    fn set(&mut self, key: &str, value: &str) {
-        self.insert(key.to_owned(), value.to_owned());
-    }
+/// String maps: lookups try the exact key, then any case.
+macro_rules! map_carrier {
+    ($($map:ty $(where $param:ident: $bound:path)?),*) => {$(
+        impl$(<$param: $bound>)? Injector for $map {
+            fn set(&mut self, key: &str, value: &str) {
+                self.insert(key.to_owned(), value.to_owned());
+            }
+        }
+
+        impl$(<$param: $bound>)? Extractor for $map {
+            fn get(&self, key: &str) -> Option<&str> {
+                let exact = <$map>::get(self, key);
+                exact
+                    .or_else(|| self.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+                    .map(String::as_str)
+            }
+
+            fn for_each(&self, f: &mut dyn FnMut(&str, &str)) {
+                self.iter().for_each(|(k, v)| f(k, v));
+            }
+        }
+    )*};
 }
-
-impl<S: BuildHasher> Extractor for HashMap<String, String, S> {
-    fn get(&self, key: &str) -> Option<&str> {
-        HashMap::get(self, key)
-            .or_else(|| {
-                self.iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                    .map(|(_, v)| v)
-            })
-            .map(String::as_str)
-    }
-
-    fn for_each(&self, f: &mut dyn FnMut(&str, &str)) {
-        self.iter().for_each(|(k, v)| f(k, v));
-    }
-}
-
-impl Injector for BTreeMap<String, String> {
-    fn set(&mut self, key: &str, value: &str) {
-        self.insert(key.to_owned(), value.to_owned());
-    }
-}
-
-impl Extractor for BTreeMap<String, String> {
-    fn get(&self, key: &str) -> Option<&str> {
-        BTreeMap::get(self, key)
-            .or_else(|| {
-                self.iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                    .map(|(_, v)| v)
-            })
-            .map(String::as_str)
-    }
-
-    fn for_each(&self, f: &mut dyn FnMut(&str, &str)) {
-        self.iter().for_each(|(k, v)| f(k, v));
-    }
-}
+map_carrier!(HashMap<String, String, S> where S: BuildHasher, BTreeMap<String, String>);
 
 /// A list of pairs keeps repeated keys, like raw headers.
 impl Injector for Vec<(String, String)> {

@@ -14,6 +14,7 @@ mod b3;
 mod binary;
 mod carrier;
 mod error;
+mod fields;
 mod jaeger;
 pub(crate) mod list;
 mod ot_headers;
@@ -122,6 +123,51 @@ impl fmt::Debug for ExtractCarrier<'_> {
         f.debug_tuple("ExtractCarrier")
             .field(&self.format())
             .finish()
+    }
+}
+
+/// [`Tracer::inject`](crate::Tracer::inject) for the usual tracer: both text formats go
+/// through `text`, bytes use the [binary format](encode_binary), custom formats are
+/// unsupported.
+///
+/// # Errors
+///
+/// `UnsupportedFormat` for a custom format.
+pub fn inject_standard(
+    context: &SpanContext,
+    carrier: InjectCarrier<'_>,
+    text: impl FnOnce(&SpanContext, &mut dyn Injector),
+) -> Result<(), PropagationError> {
+    match carrier {
+        InjectCarrier::TextMap(map) | InjectCarrier::HttpHeaders(map) => text(context, map),
+        InjectCarrier::Binary(bytes) => encode_binary(context, bytes),
+        InjectCarrier::Custom(..) => {
+            return Err(PropagationError::unsupported_format(carrier.format()));
+        }
+    }
+    Ok(())
+}
+
+/// [`Tracer::extract`](crate::Tracer::extract) for the usual tracer, the counterpart of
+/// [`inject_standard`]. Errors from `text` are reported in the carrier's format; contexts
+/// from bytes get the origin `binary`.
+///
+/// # Errors
+///
+/// `UnsupportedFormat` for a custom format, and what `text` or the binary decoder report.
+pub fn extract_standard(
+    carrier: ExtractCarrier<'_>,
+    text: impl FnOnce(&dyn Extractor) -> Result<Option<SpanContext>, PropagationError>,
+) -> Result<Option<SpanContext>, PropagationError> {
+    let format = carrier.format();
+    match carrier {
+        ExtractCarrier::TextMap(map) | ExtractCarrier::HttpHeaders(map) => {
+            text(map).map_err(|error| error.in_format(format))
+        }
+        ExtractCarrier::Binary(bytes) => {
+            Ok(decode_binary(bytes)?.map(|context| context.with_origin("binary")))
+        }
+        ExtractCarrier::Custom(..) => Err(PropagationError::unsupported_format(format)),
     }
 }
 

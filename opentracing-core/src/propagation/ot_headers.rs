@@ -2,6 +2,7 @@
 //! `ot-tracer-sampled` and `ot-baggage-{key}`.
 
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
+use super::fields::{parse_flag, strip_prefix_ignore_case};
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::baggage::Baggage;
 use crate::context::SpanContext;
@@ -87,7 +88,7 @@ impl State {
         } else if key.eq_ignore_ascii_case(SPAN_ID) {
             self.span_id.set(SpanId::from_hex(value));
         } else if key.eq_ignore_ascii_case(SAMPLED) {
-            self.sampled.set(parse_bool(value));
+            self.sampled.set(parse_flag(value));
         } else if let Some(name) = strip_prefix_ignore_case(key, BAGGAGE_PREFIX) {
             self.baggage_bytes += name.len() + value.len();
             let fits =
@@ -111,22 +112,6 @@ impl State {
             _ => corrupted("missing, repeated or malformed ot-tracer fields"),
         }
     }
-}
-
-fn parse_bool(value: &str) -> Option<bool> {
-    if value == "1" || value.eq_ignore_ascii_case("true") {
-        Some(true)
-    } else if value == "0" || value.eq_ignore_ascii_case("false") {
-        Some(false)
-    } else {
-        None
-    }
-}
-
-fn strip_prefix_ignore_case<'a>(key: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = key.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &key[prefix.len()..])
 }
 
 #[cfg(test)]

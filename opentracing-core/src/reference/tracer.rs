@@ -7,7 +7,7 @@ use crate::context::SpanContext;
 use crate::ids::{SpanId, TraceId};
 use crate::options::SpanOptions;
 use crate::propagation::{
-    ExtractCarrier, InjectCarrier, PropagationError, decode_binary, encode_binary,
+    ExtractCarrier, InjectCarrier, PropagationError, extract_standard, inject_standard,
 };
 use crate::recorder::Recorder;
 use crate::reference::propagator::Propagator;
@@ -120,37 +120,17 @@ impl Tracer for ReferenceTracer {
         context: &SpanContext,
         carrier: InjectCarrier<'_>,
     ) -> Result<(), PropagationError> {
-        match carrier {
-            InjectCarrier::TextMap(map) | InjectCarrier::HttpHeaders(map) => {
-                self.inner.propagator.inject(context, map);
-                Ok(())
-            }
-            InjectCarrier::Binary(bytes) => {
-                encode_binary(context, bytes);
-                Ok(())
-            }
-            InjectCarrier::Custom(..) => {
-                Err(PropagationError::unsupported_format(carrier.format()))
-            }
-        }
+        let propagator = &self.inner.propagator;
+        inject_standard(context, carrier, |context, map| {
+            propagator.inject(context, map)
+        })
     }
 
     fn extract(
         &self,
         carrier: ExtractCarrier<'_>,
     ) -> Result<Option<SpanContext>, PropagationError> {
-        let format = carrier.format();
-        match carrier {
-            ExtractCarrier::TextMap(map) | ExtractCarrier::HttpHeaders(map) => self
-                .inner
-                .propagator
-                .extract(map)
-                .map_err(|error| error.in_format(format)),
-            ExtractCarrier::Binary(bytes) => {
-                Ok(decode_binary(bytes)?.map(|context| context.with_origin("binary")))
-            }
-            ExtractCarrier::Custom(..) => Err(PropagationError::unsupported_format(format)),
-        }
+        extract_standard(carrier, |map| self.inner.propagator.extract(map))
     }
 }
 
