@@ -1,8 +1,6 @@
 //! Zipkin's B3 headers: the `X-B3-*` multi-header form and the single `b3` header.
 
-use std::fmt::Write as _;
-
-use super::fields::parse_flag;
+use super::fields::{parse_flag, push_hex, push_trace_hex};
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::context::SpanContext;
 use crate::ids::{SpanId, TraceId};
@@ -147,13 +145,15 @@ fn single_value(context: &SpanContext) -> Option<String> {
     }
     let mut value = String::with_capacity(SINGLE_MAX_LEN);
     push_trace_hex(&mut value, context.trace_id());
-    let _ = write!(value, "-{:016x}", context.span_id().get());
+    value.push('-');
+    push_hex(&mut value, context.span_id().get().into(), 16);
     // `{trace}-{span}-{parent}` is not valid B3: without a decision the parent is dropped.
     if let Some(sampling) = sampling {
         value.push('-');
         value.push(sampling);
         if let Some(parent) = context.remote_parent_id() {
-            let _ = write!(value, "-{:016x}", parent.get());
+            value.push('-');
+            push_hex(&mut value, parent.get().into(), 16);
         }
     }
     Some(value)
@@ -165,18 +165,9 @@ fn trace_hex(trace_id: TraceId) -> String {
     out
 }
 
-/// 16 digits for a 64-bit trace id, else 32.
-fn push_trace_hex(out: &mut String, trace_id: TraceId) {
-    let _ = if trace_id.high() == 0 {
-        write!(out, "{:016x}", trace_id.low())
-    } else {
-        write!(out, "{:032x}", trace_id.get())
-    };
-}
-
 fn span_hex(span_id: SpanId) -> String {
     let mut out = String::with_capacity(16);
-    let _ = write!(out, "{:016x}", span_id.get());
+    push_hex(&mut out, span_id.get().into(), 16);
     out
 }
 

@@ -1,4 +1,6 @@
-//! Small field parsers shared by the text codecs.
+//! Small field parsers and writers shared by the text codecs.
+
+use crate::ids::TraceId;
 
 /// A boolean flag as trace headers write it: `1` or `0`, or `true` or `false` in any case
 /// (older senders and the OpenTracing basic tracers).
@@ -20,6 +22,31 @@ pub(crate) fn strip_prefix_ignore_case<'a>(key: &'a str, prefix: &str) -> Option
         .flatten()
 }
 
+/// Appends the low `digits` hex digits of `value`, lower-case, zero-padded. (Faster than
+/// `write!` with a width, which codecs call for every injected id.)
+pub(crate) fn push_hex(out: &mut String, value: u128, digits: u32) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for digit in (0..digits).rev() {
+        let nibble = (value >> (4 * digit)) & 0xf;
+        // `nibble` < 16.
+        out.push(char::from(HEX[nibble as usize]));
+    }
+}
+
+/// Appends a trace id as B3 and Jaeger write it: 16 digits for a 64-bit id, else 32.
+pub(crate) fn push_trace_hex(out: &mut String, trace_id: TraceId) {
+    let digits = if trace_id.high() == 0 { 16 } else { 32 };
+    push_hex(out, trace_id.get(), digits);
+}
+
+/// `value` in lower-case hex without leading zeros (at least one digit).
+pub(crate) fn unpadded_hex(value: u128) -> String {
+    let digits = (128 - value.leading_zeros()).div_ceil(4).max(1);
+    let mut out = String::with_capacity(digits as usize);
+    push_hex(&mut out, value, digits);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +62,11 @@ mod tests {
         );
         assert_eq!(strip_prefix_ignore_case("ot-bag", "ot-baggage-"), None);
         assert_eq!(strip_prefix_ignore_case("é-baggage-k", "ot-baggage-"), None);
+        for value in [0u128, 1, 0xf, 0x10, 0xab, u128::from(u64::MAX), u128::MAX] {
+            assert_eq!(unpadded_hex(value), format!("{value:x}"));
+        }
+        let mut out = String::new();
+        push_trace_hex(&mut out, TraceId::new(0xab).unwrap());
+        assert_eq!(out, "00000000000000ab");
     }
 }

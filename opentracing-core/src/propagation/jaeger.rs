@@ -2,10 +2,9 @@
 //! `jaeger-baggage`.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
-use super::fields::strip_prefix_ignore_case;
+use super::fields::{push_hex, push_trace_hex, strip_prefix_ignore_case};
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::baggage::Baggage;
 use crate::context::SpanContext;
@@ -92,14 +91,13 @@ fn trace_context_value(context: &SpanContext) -> String {
         Sampling::Accept => FLAG_SAMPLED,
         Sampling::Debug => FLAG_SAMPLED | FLAG_DEBUG,
     };
-    let trace_id = context.trace_id();
     let mut value = String::with_capacity(TRACE_CONTEXT_MAX_LEN);
-    let _ = if trace_id.high() == 0 {
-        write!(value, "{:016x}", trace_id.low())
-    } else {
-        write!(value, "{:032x}", trace_id.get())
-    };
-    let _ = write!(value, ":{:016x}:0:{flags:x}", context.span_id().get());
+    push_trace_hex(&mut value, context.trace_id());
+    value.push(':');
+    push_hex(&mut value, context.span_id().get().into(), 16);
+    value.push_str(":0:");
+    let flag_digits = if flags > 0xf { 2 } else { 1 };
+    push_hex(&mut value, flags.into(), flag_digits);
     value
 }
 

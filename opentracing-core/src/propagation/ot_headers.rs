@@ -2,7 +2,7 @@
 //! `ot-tracer-sampled` and `ot-baggage-{key}`.
 
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
-use super::fields::{parse_flag, strip_prefix_ignore_case};
+use super::fields::{parse_flag, strip_prefix_ignore_case, unpadded_hex};
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::baggage::Baggage;
 use crate::context::SpanContext;
@@ -29,16 +29,17 @@ impl Codec for OtHeaders {
     }
 
     fn inject(&self, context: &SpanContext, carrier: &mut dyn Injector) {
-        carrier.set(TRACE_ID, &format!("{:x}", context.trace_id().get()));
-        carrier.set(SPAN_ID, &format!("{:x}", context.span_id().get()));
-        carrier.set(
-            SAMPLED,
-            if context.is_sampled() {
-                "true"
-            } else {
-                "false"
-            },
-        );
+        if context.is_sampling_only() {
+            return; // the format cannot carry a decision without ids
+        }
+        carrier.set_owned(TRACE_ID, unpadded_hex(context.trace_id().get()));
+        carrier.set_owned(SPAN_ID, unpadded_hex(context.span_id().get().into()));
+        let sampled = if context.is_sampled() {
+            "true"
+        } else {
+            "false"
+        };
+        carrier.set_owned(SAMPLED, sampled.to_owned());
         let mut key = String::from(BAGGAGE_PREFIX);
         for (name, value) in context.baggage() {
             key.truncate(BAGGAGE_PREFIX.len());
@@ -140,6 +141,13 @@ mod tests {
         assert_eq!(map["ot-tracer-sampled"], "true");
         assert_eq!(map["ot-baggage-user"], "ada");
         assert_eq!(OtHeaders.extract(&map), Ok(Some(cx)));
+    }
+
+    #[test]
+    fn a_bare_sampling_decision_writes_nothing() {
+        let mut map = HashMap::new();
+        OtHeaders.inject(&SpanContext::sampling_only(crate::Sampling::Deny), &mut map);
+        assert!(map.is_empty());
     }
 
     #[test]

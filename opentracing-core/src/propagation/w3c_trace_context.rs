@@ -1,5 +1,6 @@
 //! W3C Trace Context, Levels 1 and 2: the `traceparent` and `tracestate` headers.
 
+use super::fields::push_hex;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::context::SpanContext;
 use crate::ids::{SpanId, TraceId};
@@ -86,16 +87,6 @@ fn traceparent(context: &SpanContext) -> String {
     out.push('-');
     push_hex(&mut out, flags.into(), 2);
     out
-}
-
-/// Appends the low `digits` hex digits of `value`, lower-case, zero-padded.
-fn push_hex(out: &mut String, value: u128, digits: u32) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for digit in (0..digits).rev() {
-        let nibble = (value >> (4 * digit)) & 0xf;
-        // `nibble` < 16.
-        out.push(char::from(HEX[nibble as usize]));
-    }
 }
 
 /// The fields of a valid `traceparent`.
