@@ -30,8 +30,8 @@ use crate::span::Span;
 /// # }
 /// ```
 pub trait Instrument: Sized {
-    /// Makes `span` active on every poll of this future (and while it is dropped).
-    /// The span is not finished by the wrapper.
+    /// Makes `span` active on every poll of this future. The span is not finished by the
+    /// wrapper.
     fn instrument(self, span: Span) -> Instrumented<Self> {
         Instrumented { inner: self, span }
     }
@@ -88,13 +88,13 @@ impl<F: Future> Future for Instrumented<F> {
 /// While alive, `span` is the active span; dropping restores exactly what was active before,
 /// whatever the code in between did with scopes.
 pub(crate) struct Entered {
-    previous: Option<scope::Active>,
+    depth: usize,
 }
 
 impl Entered {
     pub(crate) fn new(span: &Span) -> Self {
         Self {
-            previous: scope::enter(span),
+            depth: scope::push(span.clone(), 0),
         }
     }
 }
@@ -106,7 +106,7 @@ impl Drop for Entered {
         {
             span.record_panic();
         }
-        scope::replace_active(self.previous.take());
+        scope::truncate(self.depth);
     }
 }
 

@@ -16,15 +16,17 @@ use std::marker::PhantomData;
 
 use crate::span::Span;
 
-/// The active span of this thread, and the scope that made it active.
-#[derive(Clone)]
-pub(crate) struct Active {
+/// One activation on this thread's stack: the span and the scope that made it active
+/// (`0` for an instrumented future's poll or an [`in_span`](crate::in_span) call).
+struct Activation {
     span: Span,
     scope_id: u64,
 }
 
 thread_local! {
-    static ACTIVE: RefCell<Option<Active>> = const { RefCell::new(None) };
+    /// This thread's activations, the active one last. It allocates once per thread, when
+    /// it first grows.
+    static STACK: RefCell<Vec<Activation>> = const { RefCell::new(Vec::new()) };
     static NEXT_SCOPE_ID: Cell<u64> = const { Cell::new(1) };
 }
 
@@ -58,16 +60,13 @@ impl ScopeManager {
     /// Makes `span` the active span of this thread until the returned scope closes. With
     /// `finish_on_close`, closing the scope also finishes the span.
     pub fn activate(&self, span: Span, finish_on_close: bool) -> Scope {
-        let scope_id = NEXT_SCOPE_ID.with(|next| next.replace(next.get() + 1));
-        let active = Active {
-            span: span.clone(),
-            scope_id,
-        };
-        let previous = replace_active(Some(active));
+        let scope_id = NEXT_SCOPE_ID
+            .try_with(|next| next.replace(next.get() + 1))
+            .unwrap_or(u64::MAX);
+        push(span.clone(), scope_id);
         Scope {
             span,
             scope_id,
-            previous,
             finish_on_close,
             _not_send: PhantomData,
         }
@@ -75,46 +74,82 @@ impl ScopeManager {
 
     /// The active span of this thread, if any.
     pub fn active_span(&self) -> Option<Span> {
-        ACTIVE
-            .try_with(|active| Some(active.try_borrow().ok()?.as_ref()?.span.clone()))
+        STACK
+            .try_with(|stack| Some(stack.try_borrow().ok()?.last()?.span.clone()))
             .ok()
             .flatten()
     }
 }
 
-/// Swaps the active slot, returning what was there. Does nothing while the thread exits.
-pub(crate) fn replace_active(new: Option<Active>) -> Option<Active> {
-    ACTIVE
-        .try_with(|active| {
-            let mut active = active.try_borrow_mut().ok()?;
-            std::mem::replace(&mut *active, new)
+/// Pushes an activation; returns the stack's length before it, to restore with [`truncate`].
+pub(crate) fn push(span: Span, scope_id: u64) -> usize {
+    STACK
+        .try_with(|stack| {
+            let mut stack = stack.try_borrow_mut().ok()?;
+            let depth = stack.len();
+            stack.push(Activation { span, scope_id });
+            Some(depth)
+        })
+        .ok()
+        .flatten()
+        .unwrap_or(usize::MAX)
+}
+
+/// Drops every activation above `depth`, one at a time: each span is released after the
+/// stack is, since releasing the last handle of a span finishes it, which may look at the
+/// stack.
+pub(crate) fn truncate(depth: usize) {
+    loop {
+        let popped = STACK
+            .try_with(|stack| {
+                let mut stack = stack.try_borrow_mut().ok()?;
+                if stack.len() > depth {
+                    stack.pop()
+                } else {
+                    None
+                }
+            })
+            .ok()
+            .flatten();
+        match popped {
+            Some(activation) => drop(activation),
+            None => return,
+        }
+    }
+}
+
+/// Where `scope_id` is on the stack, and whether it is on top.
+fn position(scope_id: u64) -> Option<(usize, bool)> {
+    STACK
+        .try_with(|stack| {
+            let stack = stack.try_borrow().ok()?;
+            let at = stack.iter().rposition(|a| a.scope_id == scope_id)?;
+            Some((at, at + 1 == stack.len()))
         })
         .ok()
         .flatten()
 }
 
-/// Makes `span` active with no scope id of its own, for instrumented futures and closures;
-/// restore with [`replace_active`].
-pub(crate) fn enter(span: &Span) -> Option<Active> {
-    replace_active(Some(Active {
-        span: span.clone(),
-        scope_id: 0,
-    }))
-}
-
-fn active_scope_id() -> Option<u64> {
-    ACTIVE
-        .try_with(|active| Some(active.try_borrow().ok()?.as_ref()?.scope_id))
+/// Removes the activation at `at`, releasing its span after the stack.
+fn remove(at: usize) {
+    let removed = STACK
+        .try_with(|stack| {
+            let mut stack = stack.try_borrow_mut().ok()?;
+            (at < stack.len()).then(|| stack.remove(at))
+        })
         .ok()
-        .flatten()
+        .flatten();
+    drop(removed);
 }
 
 /// An activation of a span on this thread; closing it (or dropping it) ends the activation.
 ///
-/// Closing a scope that is active restores the span that was active when it was created,
-/// then finishes its span if it was activated with `finish_on_close`. Closing a scope that
-/// is *not* the active one (out of order) changes nothing and finishes nothing, as in
-/// opentracing-python. If the thread is panicking, the span is tagged as an error first.
+/// Closing a scope that is active makes the span below it active again, then finishes its
+/// span if it was activated with `finish_on_close`. Closing a scope that is *not* the active
+/// one (out of order) does not change the active span and finishes nothing, as in
+/// opentracing-python; its activation is removed, so it can never come back (its span
+/// finishes when its last handle goes). If the thread is panicking, the span is tagged as an
+/// error first.
 ///
 /// A `Scope` is `!Send`: it cannot move to another thread, and a future holding one across
 /// an `.await` cannot be spawned on a multi-threaded runtime:
@@ -129,7 +164,6 @@ fn active_scope_id() -> Option<u64> {
 pub struct Scope {
     span: Span,
     scope_id: u64,
-    previous: Option<Active>,
     finish_on_close: bool,
     _not_send: PhantomData<*const ()>,
 }
@@ -142,7 +176,7 @@ impl Scope {
 
     /// Whether this scope's activation is the current one on this thread.
     pub fn is_active(&self) -> bool {
-        active_scope_id() == Some(self.scope_id)
+        position(self.scope_id).is_some_and(|(_, on_top)| on_top)
     }
 
     /// Ends the activation (the same as dropping the scope).
@@ -151,13 +185,17 @@ impl Scope {
 
 impl Drop for Scope {
     fn drop(&mut self) {
-        if !self.is_active() {
+        let Some((at, on_top)) = position(self.scope_id) else {
+            return;
+        };
+        if !on_top {
+            remove(at);
             return;
         }
         if std::thread::panicking() {
             self.span.record_panic();
         }
-        replace_active(self.previous.take());
+        truncate(at);
         if self.finish_on_close {
             self.span.finish();
         }

@@ -125,10 +125,12 @@ impl<T: Tracer> ScopeCheck<T> {
         });
     }
 
-    /// Closing the parent while the child is active changes nothing and finishes nothing.
+    /// Closing the parent while the child is active changes nothing and finishes nothing;
+    /// closing the child afterwards does not bring the closed parent back.
     pub fn close_wrong_order(&self) {
         (self.runner)(&|| {
-            let parent = self.manager().activate(self.span("parent"), true);
+            let parent_span = self.span("parent");
+            let parent = self.manager().activate(parent_span.clone(), true);
             let child = self.manager().activate(self.span("child"), true);
             let child_span = child.span().clone();
             parent.close();
@@ -136,6 +138,8 @@ impl<T: Tracer> ScopeCheck<T> {
             assert_eq!(self.manager().active_span(), Some(child_span));
             drop(child);
             assert_eq!(self.finish_count("child"), 1);
+            assert_eq!(self.manager().active_span(), None);
+            assert!(!parent_span.is_finished());
         });
     }
 }
