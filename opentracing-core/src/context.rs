@@ -21,7 +21,7 @@ pub struct SpanContext {
     remote: bool,
     shared: bool,
     origin: Option<&'static str>,
-    remote_parent_id: Option<SpanId>,
+    parent_span_id: Option<SpanId>,
     baggage: Baggage,
     trace_state: TraceState,
 }
@@ -38,15 +38,16 @@ impl SpanContext {
             remote: false,
             shared: false,
             origin: None,
-            remote_parent_id: None,
+            parent_span_id: None,
             baggage: Baggage::new(),
             trace_state: TraceState::new(),
         }
     }
 
-    /// A context that carries only a sampling decision, such as B3's `b3: 0`: its ids are
-    /// placeholders. A span given it as parent becomes a root that follows the decision;
-    /// codecs that cannot express a bare decision inject nothing for it.
+    /// A context that carries only a sampling decision (and maybe baggage), such as B3's
+    /// `b3: 0`: its ids are placeholders. A span given it as parent becomes a root that
+    /// follows the decision and carries the baggage, whatever span is active; codecs that
+    /// cannot express a bare decision inject nothing for it.
     pub const fn sampling_only(sampling: Sampling) -> Self {
         const PLACEHOLDER_TRACE: TraceId = match TraceId::new(u128::MAX) {
             Some(id) => id,
@@ -105,7 +106,7 @@ impl SpanContext {
     }
 
     /// Whether this is a span shared with the caller, Zipkin style: the server side of an RPC
-    /// that kept the client's span id. Its parent is the [remote parent](Self::remote_parent_id).
+    /// that kept the client's span id. Its parent is the caller's [parent](Self::parent_span_id).
     pub const fn is_shared(&self) -> bool {
         self.shared
     }
@@ -114,16 +115,17 @@ impl SpanContext {
     /// itself (a shared span's is its remote parent).
     pub(crate) const fn shared_parent_id(&self) -> Option<Option<SpanId>> {
         if self.shared {
-            Some(self.remote_parent_id)
+            Some(self.parent_span_id)
         } else {
             None
         }
     }
 
-    /// The caller's parent span id, when the wire format carries it (B3's
-    /// `X-B3-ParentSpanId`); used to join a shared span.
-    pub const fn remote_parent_id(&self) -> Option<SpanId> {
-        self.remote_parent_id
+    /// The span id of this span's parent, when known: set on children, and on contexts
+    /// extracted from formats that carry it (B3's `X-B3-ParentSpanId`, which B3 sends for
+    /// every child and which a joined shared span reports as its parent).
+    pub const fn parent_span_id(&self) -> Option<SpanId> {
+        self.parent_span_id
     }
 
     /// The baggage items.
@@ -169,6 +171,14 @@ impl SpanContext {
         self
     }
 
+    /// This local context, answering in the format `origin` (a trace started here because a
+    /// caller sent only a sampling decision in that format).
+    #[must_use]
+    pub(crate) fn answering_in(mut self, origin: Option<&'static str>) -> Self {
+        self.origin = origin;
+        self
+    }
+
     /// The context of a span that joins this remote one (same ids, Zipkin's shared span):
     /// local, shared, with the same remote parent.
     #[must_use]
@@ -180,10 +190,10 @@ impl SpanContext {
         }
     }
 
-    /// This context with the caller's parent span id.
+    /// This context with its span's parent span id.
     #[must_use]
-    pub fn with_remote_parent_id(mut self, parent: Option<SpanId>) -> Self {
-        self.remote_parent_id = parent;
+    pub fn with_parent_span_id(mut self, parent: Option<SpanId>) -> Self {
+        self.parent_span_id = parent;
         self
     }
 
@@ -209,12 +219,12 @@ impl SpanContext {
     }
 
     /// A context for a child span: same trace, sampling, baggage, trace state and origin;
-    /// a new span id; local, not shared, no remote parent.
+    /// a new span id whose parent is this one; local, not shared.
     #[must_use]
     pub fn child(&self, span_id: SpanId) -> Self {
         Self {
             span_id,
-            remote_parent_id: None,
+            parent_span_id: Some(self.span_id),
             sampling_only: false,
             remote: false,
             shared: false,

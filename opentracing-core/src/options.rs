@@ -8,7 +8,6 @@ use smallvec::SmallVec;
 use crate::context::SpanContext;
 use crate::finished::{Key, SpanData, StartTags, latest_tags};
 use crate::references::{IntoReferenced, Reference, ReferenceType, SpanReference};
-use crate::sampling::Sampling;
 use crate::scope::{Scope, ScopeManager};
 use crate::span::Span;
 use crate::tracer::Tracer;
@@ -22,7 +21,7 @@ pub struct SpanOptions {
     tags: StartTags,
     start_time: Option<SystemTime>,
     ignore_active_span: bool,
-    sampling_hint: Option<Sampling>,
+    sampling_only_parent: Option<SpanContext>,
 }
 
 impl SpanOptions {
@@ -35,7 +34,7 @@ impl SpanOptions {
             tags: StartTags::new(),
             start_time: None,
             ignore_active_span: false,
-            sampling_hint: None,
+            sampling_only_parent: None,
         }
     }
 
@@ -66,10 +65,12 @@ impl SpanOptions {
         self.start_time
     }
 
-    /// The decision of a [sampling-only](SpanContext::sampling_only) parent, which is not
-    /// kept as a reference: the span is a root that should follow it.
-    pub fn sampling_hint(&self) -> Option<Sampling> {
-        self.sampling_hint
+    /// A parent that carried only a sampling decision (and maybe baggage), such as B3's
+    /// `b3: 0` or Jaeger baggage without a trace: it is not kept as a reference and the
+    /// active span is ignored; the span is a root that should follow its decision and carry
+    /// its baggage.
+    pub fn sampling_only_parent(&self) -> Option<&SpanContext> {
+        self.sampling_only_parent.as_ref()
     }
 
     /// Whether the active span must not become the implicit parent.
@@ -88,6 +89,14 @@ impl SpanOptions {
             self.references.push(Reference::child_of(active));
         }
         self.references.first().map(Reference::context)
+    }
+
+    /// Forgets the parent reference: a span that joins its remote parent (Zipkin's shared
+    /// span) is that span, not its child.
+    pub(crate) fn remove_parent_reference(&mut self) {
+        if !self.references.is_empty() {
+            self.references.remove(0);
+        }
     }
 
     #[inline]
@@ -121,7 +130,8 @@ impl SpanOptions {
             return;
         };
         if context.is_sampling_only() {
-            self.sampling_hint = Some(context.sampling());
+            self.sampling_only_parent = Some(context);
+            self.ignore_active_span = true;
             return;
         }
         let reference = Reference::new(kind, context);

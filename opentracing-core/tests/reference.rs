@@ -244,7 +244,7 @@ fn joining_a_b3_span_shares_its_id() {
     let (local, server) = (&spans[0], &spans[1]);
     assert!(server.context().is_shared());
     assert_eq!(server.context().span_id(), remote.span_id());
-    assert_eq!(server.parent_id(), remote.remote_parent_id());
+    assert_eq!(server.parent_id(), remote.parent_span_id());
     assert!(!local.context().is_shared());
     assert_eq!(local.parent_id(), Some(remote.span_id()));
 
@@ -325,4 +325,126 @@ fn binary_round_trip() {
         .unwrap();
     assert_eq!(back.span_id(), context.span_id());
     assert_eq!(back.baggage_item("k"), Some("v"));
+}
+
+#[test]
+fn a_bare_decision_does_not_hide_a_full_context_in_a_later_codec() {
+    let (tracer, _) = tracer_with(
+        Propagator::empty()
+            .codec(B3::multi())
+            .codec(W3cTraceContext),
+    );
+    let both = headers(&[
+        ("x-b3-sampled", "1"),
+        (
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        ),
+    ]);
+    let context = extract(&tracer, &both).unwrap();
+    assert!(!context.is_sampling_only());
+    assert_eq!(context.origin(), Some("w3c"));
+}
+
+#[test]
+fn a_joined_span_decides_when_the_caller_deferred_and_has_no_self_reference() {
+    let recorder = Arc::new(InMemoryRecorder::new());
+    let tracer = ReferenceTracer::builder("svc", recorder.clone())
+        .propagator(Propagator::empty().codec(B3::multi()))
+        .join_shared_spans(true)
+        .build();
+    let deferred = headers(&[
+        ("x-b3-traceid", "463ac35c9f6413ad48485a3953bb6124"),
+        ("x-b3-spanid", "a2fb4a1d1a96d312"),
+    ]);
+    let server = tracer
+        .span_builder("server")
+        .tag(tags::SPAN_KIND, tags::SPAN_KIND_RPC_SERVER)
+        .child_of(extract(&tracer, &deferred))
+        .start();
+    assert!(
+        server.is_recording(),
+        "the default sampler keeps new decisions"
+    );
+    server.finish();
+    let spans = recorder.spans();
+    assert!(spans[0].context().is_shared());
+    assert!(spans[0].references().is_empty());
+    assert_eq!(spans[0].parent_id(), None);
+}
+
+#[test]
+fn baggage_without_a_trace_still_travels() {
+    let (tracer, _) = tracer_with(all_codecs());
+    for inbound in [
+        headers(&[("uberctx-user", "ada")]),
+        headers(&[("baggage", "user=ada")]),
+        headers(&[("b3", "1"), ("baggage", "user=ada")]),
+    ] {
+        let active = tracer.start_active_span("unrelated");
+        let server = tracer
+            .span_builder("server")
+            .child_of(extract(&tracer, &inbound))
+            .start();
+        assert_eq!(
+            server.baggage_item("user").as_deref(),
+            Some("ada"),
+            "{inbound:?}"
+        );
+        assert_eq!(
+            server.parent_id(),
+            None,
+            "a bare decision ignores the active span"
+        );
+        drop(active);
+    }
+}
+
+#[test]
+fn debug_is_forced_whatever_the_sampler() {
+    let recorder = Arc::new(InMemoryRecorder::new());
+    let tracer = ReferenceTracer::builder("svc", recorder.clone())
+        .sampler(opentracing_core::reference::RatioSampler::new(0.0))
+        .propagator(all_codecs())
+        .build();
+    for inbound in [
+        headers(&[("b3", "d")]),
+        headers(&[("jaeger-debug-id", "abc")]),
+        headers(&[("uber-trace-id", "463ac35c9f6413ad:a2fb4a1d1a96d312:0:3")]),
+    ] {
+        let span = tracer
+            .span_builder("server")
+            .child_of(extract(&tracer, &inbound))
+            .start();
+        assert_eq!(
+            span.context().unwrap().sampling(),
+            Sampling::Debug,
+            "{inbound:?}"
+        );
+    }
+}
+
+#[test]
+fn b3_children_carry_their_parent_id() {
+    let (tracer, _) = tracer_with(Propagator::empty().codec(B3::multi()));
+    let root = tracer.start_span("root");
+    let child = tracer.span_builder("client").child_of(&root).start();
+    let mut out = HeaderMap::new();
+    tracer
+        .inject(
+            &root.context().unwrap(),
+            InjectCarrier::HttpHeaders(&mut out),
+        )
+        .unwrap();
+    assert!(!out.contains_key("x-b3-parentspanid"), "never on a root");
+    tracer
+        .inject(
+            &child.context().unwrap(),
+            InjectCarrier::HttpHeaders(&mut out),
+        )
+        .unwrap();
+    assert_eq!(
+        out["x-b3-parentspanid"].to_str().unwrap(),
+        root.context().unwrap().span_id().to_string()
+    );
 }

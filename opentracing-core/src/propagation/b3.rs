@@ -42,12 +42,12 @@ pub enum B3Encoding {
 /// an empty value, a trace id without a span id, or a parent id without ids, is
 /// [`SpanContextCorrupted`](super::PropagationErrorKind::SpanContextCorrupted): the caller
 /// should start a new trace. The parent id becomes the context's
-/// [`remote_parent_id`](SpanContext::remote_parent_id).
+/// [`parent_span_id`](SpanContext::parent_span_id).
 ///
 /// **Inject** writes the ids, the decision (`x-b3-flags: 1` and no `x-b3-sampled` for debug,
-/// nothing for defer) and the parent id when the context has a `remote_parent_id`: only a
-/// context extracted from B3, or the span that joins it (B3's client and server sharing one
-/// span id), has one; children and roots never do. A trace id whose high 64 bits are zero
+/// nothing for defer) and the parent id when the context has a `parent_span_id`: every
+/// child does, roots do not (B3 wants it on children and never on a root). A trace id whose
+/// high 64 bits are zero
 /// is written as 16 digits. A sampling-only context writes just its decision
 /// (`x-b3-sampled: 0`, `b3: 0`, ...). The single header cannot carry a parent without a
 /// decision, so for a deferred context the parent id is left out there.
@@ -119,7 +119,7 @@ fn inject_multi(context: &SpanContext, carrier: &mut dyn Injector) {
     if !context.is_sampling_only() {
         carrier.set_owned(TRACE_ID, trace_hex(context.trace_id()));
         carrier.set_owned(SPAN_ID, span_hex(context.span_id()));
-        if let Some(parent) = context.remote_parent_id() {
+        if let Some(parent) = context.parent_span_id() {
             carrier.set_owned(PARENT_ID, span_hex(parent));
         }
     }
@@ -151,7 +151,7 @@ fn single_value(context: &SpanContext) -> Option<String> {
     if let Some(sampling) = sampling {
         value.push('-');
         value.push(sampling);
-        if let Some(parent) = context.remote_parent_id() {
+        if let Some(parent) = context.parent_span_id() {
             value.push('-');
             push_hex(&mut value, parent.get().into(), 16);
         }
@@ -198,7 +198,7 @@ fn parse_single(value: &str) -> Result<SpanContext, &'static str> {
     }
     Ok(SpanContext::new(trace_id, span_id)
         .with_sampling(sampling)
-        .with_remote_parent_id(parent))
+        .with_parent_span_id(parent))
 }
 
 fn single_sampling(field: &str) -> Option<Sampling> {
@@ -236,7 +236,7 @@ fn extract_multi(carrier: &dyn Extractor) -> Result<Option<SpanContext>, &'stati
             };
             let context = SpanContext::new(trace_id, span_id)
                 .with_sampling(sampling.unwrap_or(Sampling::Defer))
-                .with_remote_parent_id(parent);
+                .with_parent_span_id(parent);
             Ok(Some(context))
         }
         (None, None) if parent.is_some() => Err("x-b3-parentspanid without trace and span ids"),
@@ -298,7 +298,7 @@ mod tests {
             SpanId::from_hex(span).unwrap(),
         )
         .with_sampling(sampling)
-        .with_remote_parent_id(parent.map(|p| SpanId::from_hex(p).unwrap()))
+        .with_parent_span_id(parent.map(|p| SpanId::from_hex(p).unwrap()))
     }
 
     /// A rule, the headers, and what `extract` gives.
@@ -536,7 +536,7 @@ mod tests {
             |(trace, span, sampling, parent)| {
                 SpanContext::new(TraceId::new(trace).unwrap(), SpanId::new(span).unwrap())
                     .with_sampling(sampling)
-                    .with_remote_parent_id(parent.and_then(SpanId::new))
+                    .with_parent_span_id(parent.and_then(SpanId::new))
             },
         )
     }
@@ -549,7 +549,7 @@ mod tests {
         }
         let single = codec.encoding() != B3Encoding::Multi;
         if single && context.sampling() == Sampling::Defer {
-            return Some(context.clone().with_remote_parent_id(None));
+            return Some(context.clone().with_parent_span_id(None));
         }
         Some(context.clone())
     }

@@ -449,7 +449,7 @@ mod tests {
             ("64-bit trace as 16 digits", ids(T64, S, Deny), &[("uber-trace-id", "64fe8b2a57d3eff7:e457b5a2e4d86bd1:0:0")]),
             ("ids are zero-padded", ids("abc", "1", Debug), &[("uber-trace-id", "0000000000000abc:0000000000000001:0:3")]),
             ("defer goes out as not sampled", ids(T64, S, Defer), &[("uber-trace-id", "64fe8b2a57d3eff7:e457b5a2e4d86bd1:0:0")]),
-            ("the remote parent is not written", ids(T64, S, Accept).with_remote_parent_id(SpanId::new(5)),
+            ("the remote parent is not written", ids(T64, S, Accept).with_parent_span_id(SpanId::new(5)),
                 &[("uber-trace-id", "64fe8b2a57d3eff7:e457b5a2e4d86bd1:0:1")]),
             ("baggage is percent-encoded with lower-case keys", ids(T64, S, Accept).with_baggage_item("User-Id", "a b/é+~"),
                 &[("uber-trace-id", "64fe8b2a57d3eff7:e457b5a2e4d86bd1:0:1"), ("uberctx-user-id", "a%20b%2F%C3%A9%2B~")]),

@@ -7,18 +7,22 @@ use crate::context::SpanContext;
 use crate::propagation::{
     Codec, Extractor, Injector, PropagationError, W3cBaggage, W3cTraceContext,
 };
+use crate::sampling::Sampling;
 
 /// Which wire formats a tracer reads and writes.
 ///
-/// - Extract tries each codec in order; the first that finds a context wins, and the
-///   context remembers that codec as its [origin](SpanContext::origin). A malformed header
-///   in one codec does not stop the next from being tried; when none finds a context, the
-///   first error is returned (callers start a new trace).
+/// - Extract tries each codec in order; the first that finds a context with ids wins, and
+///   the context remembers that codec as its [origin](SpanContext::origin). A malformed
+///   header in one codec does not stop the next from being tried, nor does a bare sampling
+///   decision (used only when no codec finds ids). When none finds anything, the first error
+///   is returned (callers start a new trace).
 /// - Inject writes every codec, or, with [`answer_in_inbound_format`], only the codec a
 ///   context's trace arrived in (all of them for traces started here).
 /// - W3C `baggage` is read after the trace context and merged into it (the codec's own
 ///   baggage, such as Jaeger's `uberctx-`, wins on a clash), and written whenever the
-///   context has baggage. Turn it off with [`w3c_baggage(false)`](Self::w3c_baggage).
+///   context has baggage; baggage that arrives without any trace context still travels, as
+///   a [sampling-only](SpanContext::sampling_only) context that defers the decision. Turn it
+///   off with [`w3c_baggage(false)`](Self::w3c_baggage).
 ///
 /// The default is W3C Trace Context with W3C baggage.
 ///
@@ -107,13 +111,17 @@ impl Propagator {
         carrier: &dyn Extractor,
     ) -> Result<Option<SpanContext>, PropagationError> {
         let mut first_error = None;
+        // A codec that finds only a sampling decision must not hide a full context that a
+        // later codec finds: keep it as a fallback.
+        let mut decision_only = None;
         for codec in &self.codecs {
             match codec.extract(carrier) {
+                Ok(Some(context)) if context.is_sampling_only() => {
+                    decision_only.get_or_insert(context.with_origin(codec.name()));
+                }
                 Ok(Some(context)) => {
-                    return Ok(Some(
-                        self.with_baggage(context, carrier)
-                            .with_origin(codec.name()),
-                    ));
+                    let context = context.with_origin(codec.name());
+                    return Ok(Some(self.with_baggage(context, carrier)));
                 }
                 Ok(None) => {}
                 Err(error) => {
@@ -121,11 +129,19 @@ impl Propagator {
                 }
             }
         }
+        if let Some(context) = decision_only {
+            return Ok(Some(self.with_baggage(context, carrier)));
+        }
+        // Baggage without a trace context still travels, with the decision left to us.
+        let baggage_only = self.with_baggage(SpanContext::sampling_only(Sampling::Defer), carrier);
+        if !baggage_only.baggage().is_empty() {
+            return Ok(Some(baggage_only));
+        }
         first_error.map_or(Ok(None), Err)
     }
 
     fn with_baggage(&self, context: SpanContext, carrier: &dyn Extractor) -> SpanContext {
-        if !self.w3c_baggage || context.is_sampling_only() {
+        if !self.w3c_baggage {
             return context;
         }
         let extra = W3cBaggage.extract(carrier);

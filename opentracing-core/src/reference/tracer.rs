@@ -12,6 +12,7 @@ use crate::propagation::{
 use crate::recorder::Recorder;
 use crate::reference::propagator::Propagator;
 use crate::reference::sampler::{AlwaysSample, ParentBased, Sampler, SamplingInput};
+use crate::sampling::Sampling;
 use crate::span::Span;
 use crate::tags;
 use crate::tracer::Tracer;
@@ -82,29 +83,52 @@ impl ReferenceTracer {
     }
 
     fn context_for(&self, options: &mut SpanOptions) -> SpanContext {
-        // Every branch ends in a new context; nothing here allocates.
-        let span_id = random_span_id();
         let join = self.inner.join_shared_spans && is_server(options);
         options.resolve_parent();
         let name = options.operation_name();
-        match options.parent() {
+        let (context, joined) = match options.parent() {
             Some(parent) if join && parent.is_remote() && parent.origin() == Some("b3") => {
-                parent.joined()
+                // The caller may have deferred the decision to us: this hop decides.
+                let sampling = self.decide(Some(parent.sampling()), parent.trace_id(), name);
+                (parent.joined().with_sampling(sampling), true)
             }
             Some(parent) => {
-                let input = SamplingInput::new(Some(parent.sampling()), parent.trace_id(), name);
-                let sampling = self.inner.sampler.sample(&input);
-                parent.child(span_id).with_sampling(sampling)
+                let sampling = self.decide(Some(parent.sampling()), parent.trace_id(), name);
+                (
+                    parent.child(random_span_id()).with_sampling(sampling),
+                    false,
+                )
             }
             None => {
                 let trace_id = random_trace_id();
-                let input = SamplingInput::new(options.sampling_hint(), trace_id, name);
-                let sampling = self.inner.sampler.sample(&input);
-                SpanContext::new(trace_id, span_id)
+                let hint = options.sampling_only_parent();
+                let sampling = self.decide(hint.map(SpanContext::sampling), trace_id, name);
+                let mut root = SpanContext::new(trace_id, random_span_id())
                     .with_sampling(sampling)
-                    .with_random_trace_id(true)
+                    .with_random_trace_id(true);
+                if let Some(hint) = hint {
+                    root = root
+                        .with_baggage(hint.baggage().clone())
+                        .answering_in(hint.origin());
+                }
+                (root, false)
             }
+        };
+        if joined {
+            options.remove_parent_reference();
         }
+        context
+    }
+
+    /// The sampler's decision, except that a debug parent forces debug (B3 and Jaeger: debug
+    /// means "trace this whatever the sampler says").
+    fn decide(&self, parent: Option<Sampling>, trace_id: TraceId, name: &str) -> Sampling {
+        if parent == Some(Sampling::Debug) {
+            return Sampling::Debug;
+        }
+        self.inner
+            .sampler
+            .sample(&SamplingInput::new(parent, trace_id, name))
     }
 }
 
