@@ -160,14 +160,14 @@ pub(crate) struct TraceStateParser {
     key_hashes: [u64; MAX_MEMBERS],
     members: usize,
     scanned: usize,
-    done: bool,
+    /// Set by the first member that makes the whole trace state invalid; nothing more is read.
     invalid: bool,
 }
 
 impl TraceStateParser {
     /// Reads one header value (the next in order).
     pub(crate) fn push(&mut self, value: &str) {
-        if self.done {
+        if self.invalid {
             return;
         }
         let (head, cut) = head_within(value, MAX_SCAN_BYTES - self.scanned);
@@ -212,7 +212,6 @@ impl TraceStateParser {
 
     fn discard(&mut self) {
         self.invalid = true;
-        self.done = true;
         self.header.clear();
     }
 

@@ -1,5 +1,7 @@
 //! Small field parsers and writers shared by the text codecs.
 
+use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
+use crate::baggage::Baggage;
 use crate::ids::TraceId;
 
 /// A boolean flag as trace headers write it: `1` or `0`, or `true` or `false` in any case
@@ -20,6 +22,24 @@ pub(crate) fn strip_prefix_ignore_case<'a>(key: &'a str, prefix: &str) -> Option
     head.eq_ignore_ascii_case(prefix)
         .then(|| key.get(prefix.len()..))
         .flatten()
+}
+
+/// The baggage items a codec sends: at most 64 items and 8192 bytes of keys and values (the
+/// W3C baggage minimums), items without a key skipped. An item that does not fit is dropped
+/// whole, and smaller ones after it may still fit.
+pub(crate) fn baggage_within_limits(baggage: &Baggage) -> impl Iterator<Item = (&str, &str)> {
+    let mut bytes = 0;
+    baggage
+        .iter()
+        .filter(|(key, _)| !key.is_empty())
+        .filter(move |(key, value)| {
+            let fits = bytes + key.len() + value.len() <= MAX_BAGGAGE_BYTES;
+            if fits {
+                bytes += key.len() + value.len();
+            }
+            fits
+        })
+        .take(MAX_BAGGAGE_ITEMS)
 }
 
 /// Appends the low `digits` hex digits of `value`, lower-case, zero-padded. (Faster than
@@ -65,6 +85,19 @@ mod tests {
         for value in [0u128, 1, 0xf, 0x10, 0xab, u128::from(u64::MAX), u128::MAX] {
             assert_eq!(unpadded_hex(value), format!("{value:x}"));
         }
+        let big = "x".repeat(5000);
+        let baggage: Baggage = [
+            ("a", big.as_str()),
+            ("b", big.as_str()),
+            ("c", "small"),
+            ("", "no key"),
+        ]
+        .into_iter()
+        .collect();
+        let sent: Vec<_> = baggage_within_limits(&baggage).map(|(k, _)| k).collect();
+        assert_eq!(sent, ["a", "c"]);
+        let many: Baggage = (0..100).map(|i| (format!("k{i:03}"), "v")).collect();
+        assert_eq!(baggage_within_limits(&many).count(), 64);
         let mut out = String::new();
         push_trace_hex(&mut out, TraceId::new(0xab).unwrap());
         assert_eq!(out, "00000000000000ab");

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
-use super::fields::{push_hex, push_trace_hex, strip_prefix_ignore_case};
+use super::fields::{baggage_within_limits, push_hex, push_trace_hex, strip_prefix_ignore_case};
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::baggage::Baggage;
 use crate::context::SpanContext;
@@ -105,21 +105,12 @@ fn trace_context_value(context: &SpanContext) -> String {
 fn inject_baggage(baggage: &Baggage, carrier: &mut dyn Injector) {
     let mut key = String::from(BAGGAGE_PREFIX);
     let mut value = String::new();
-    let (mut count, mut bytes) = (0, 0);
-    for (name, item) in baggage {
-        bytes += name.len() + item.len();
-        if count == MAX_BAGGAGE_ITEMS || bytes > MAX_BAGGAGE_BYTES {
-            break;
-        }
-        if name.is_empty() {
-            continue;
-        }
+    for (name, item) in baggage_within_limits(baggage) {
         key.truncate(BAGGAGE_PREFIX.len());
         key.extend(name.chars().map(|c| c.to_ascii_lowercase()));
         value.clear();
         push_percent_encoded(&mut value, item);
         carrier.set(&key, &value);
-        count += 1;
     }
 }
 

@@ -2,7 +2,7 @@
 //! `ot-tracer-sampled` and `ot-baggage-{key}`.
 
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
-use super::fields::{parse_flag, strip_prefix_ignore_case, unpadded_hex};
+use super::fields::{baggage_within_limits, parse_flag, strip_prefix_ignore_case, unpadded_hex};
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::baggage::Baggage;
 use crate::context::SpanContext;
@@ -41,9 +41,9 @@ impl Codec for OtHeaders {
         };
         carrier.set_owned(SAMPLED, sampled.to_owned());
         let mut key = String::from(BAGGAGE_PREFIX);
-        for (name, value) in context.baggage() {
+        for (name, value) in baggage_within_limits(context.baggage()) {
             key.truncate(BAGGAGE_PREFIX.len());
-            key.push_str(name);
+            key.extend(name.chars().map(|c| c.to_ascii_lowercase()));
             carrier.set(&key, value);
         }
     }

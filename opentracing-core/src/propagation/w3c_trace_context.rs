@@ -31,7 +31,9 @@ const FLAG_RANDOM: u8 = 0x02;
 ///   values joined in order, all or nothing. A malformed member, a repeated key or a 33rd
 ///   member discards the whole trace state (the spec allows it, the W3C test service at its
 ///   default strictness requires it), but never the `traceparent`: the context is still
-///   extracted, with an empty trace state, and no `tracestate` is sent on.
+///   extracted, with an empty trace state, and no `tracestate` is sent on. Keys with an `@`
+///   follow the Level 1 `tenant@system` limits (one `@`, 241 and 14 characters), which the
+///   W3C test service checks; Level 2 alone would allow more.
 ///
 /// Writing sends version `00` with only the two known flags, and `tracestate` only when it
 /// has members. A [sampling-only](SpanContext::sampling_only) context writes nothing: this

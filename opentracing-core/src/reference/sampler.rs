@@ -103,6 +103,9 @@ impl Sampler for RatioSampler {
 }
 
 /// Records at most a given number of traces per second, without locks.
+///
+/// It decides per span: wrap it in [`ParentBased`] (as the tracer's default sampler is) so
+/// that it decides only new traces and children follow, or it will cut traces in the middle.
 #[derive(Debug)]
 pub struct RateLimitingSampler {
     per_second: u32,
@@ -128,7 +131,9 @@ impl Sampler for RateLimitingSampler {
         let mut current = self.window.load(Ordering::Relaxed);
         loop {
             let (window, kept) = (current >> 32, current & u64::from(u32::MAX));
-            let next = if window == second {
+            // A thread that read the clock just before another moved to the next window
+            // counts in that newer window rather than sending it back.
+            let next = if window >= second {
                 if kept >= u64::from(self.per_second) {
                     return Sampling::Deny;
                 }
