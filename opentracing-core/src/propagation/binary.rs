@@ -78,7 +78,10 @@ pub fn decode_binary(bytes: &[u8]) -> Result<Option<SpanContext>, PropagationErr
     for _ in 0..count {
         let key = reader.text(&mut budget)?;
         let value = reader.text(&mut budget)?;
-        baggage.set(key, value);
+        // Items without a key are never sent (see `baggage_within_limits`): skip them here too.
+        if !key.is_empty() {
+            baggage.set(key, value);
+        }
     }
     let context = SpanContext::new(trace_id, span_id)
         .with_sampled(flags & SAMPLED != 0)
@@ -132,6 +135,21 @@ mod tests {
         encode_binary(&cx, &mut out);
         out.extend_from_slice(b"trailing");
         assert_eq!(decode_binary(&out), Ok(Some(cx)));
+    }
+
+    #[test]
+    fn items_without_a_key_are_skipped() {
+        // Found by the fuzzer: decode, encode and decode again must agree.
+        let mut bytes = Vec::new();
+        encode_binary(&context(), &mut bytes);
+        let count_at = bytes.len() - 1;
+        bytes[count_at] = 1;
+        bytes.extend_from_slice(&[0, 0, 0, 0]); // empty key, empty value
+        let decoded = decode_binary(&bytes).unwrap().unwrap();
+        assert!(decoded.baggage().is_empty());
+        let mut again = Vec::new();
+        encode_binary(&decoded, &mut again);
+        assert_eq!(decode_binary(&again), Ok(Some(decoded)));
     }
 
     #[test]
