@@ -9,7 +9,7 @@ use std::error::Error;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::propagation::list::{head_within, trim_ows};
+use crate::propagation::list::{ListScanner, Piece, trim_ows};
 
 /// The most members a trace state holds.
 const MAX_MEMBERS: usize = 32;
@@ -153,15 +153,27 @@ impl Error for InvalidTraceStateEntry {}
 /// work: it stops at the first member that makes the trace state invalid (malformed,
 /// repeated or 33rd) and at [`MAX_SCAN_BYTES`], and allocates only for the members it reads.
 /// After that the trace state is empty.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct TraceStateParser {
     header: String,
     /// A hash of each key read, to find repeats without rescanning the header.
     key_hashes: [u64; MAX_MEMBERS],
     members: usize,
-    scanned: usize,
+    scanner: ListScanner,
     /// Set by the first member that makes the whole trace state invalid; nothing more is read.
     invalid: bool,
+}
+
+impl Default for TraceStateParser {
+    fn default() -> Self {
+        Self {
+            header: String::new(),
+            key_hashes: [0; MAX_MEMBERS],
+            members: 0,
+            scanner: ListScanner::new(MAX_SCAN_BYTES),
+            invalid: false,
+        }
+    }
 }
 
 impl TraceStateParser {
@@ -170,17 +182,13 @@ impl TraceStateParser {
         if self.invalid {
             return;
         }
-        let (head, cut) = head_within(value, MAX_SCAN_BYTES - self.scanned);
-        // The `,` that joins this value to the next counts too.
-        self.scanned = (self.scanned + head.len() + 1).min(MAX_SCAN_BYTES);
-        let mut pieces = head.split(',').peekable();
-        while let Some(piece) = pieces.next() {
-            if cut && pieces.peek().is_none() {
+        for piece in self.scanner.pieces(value) {
+            let Piece::Member(member) = piece else {
                 // The input runs past the scan limit: too large to be valid.
                 self.discard();
                 return;
-            }
-            self.push_member(piece);
+            };
+            self.push_member(member);
             if self.invalid {
                 return;
             }

@@ -6,7 +6,7 @@
 ///
 /// Readers keep a budget of bytes for all the values of a header together and pass what is
 /// left of it; when this returns `true`, the last piece of the head is incomplete.
-pub(crate) fn head_within(value: &str, budget: usize) -> (&str, bool) {
+fn head_within(value: &str, budget: usize) -> (&str, bool) {
     if value.len() <= budget {
         return (value, false);
     }
@@ -17,6 +17,49 @@ pub(crate) fn head_within(value: &str, budget: usize) -> (&str, bool) {
     (value.get(..end).unwrap_or_default(), true)
 }
 
+/// One piece of a comma-separated header list, as a [`ListScanner`] yields it.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Piece<'a> {
+    /// A member (untrimmed; it may be empty).
+    Member(&'a str),
+    /// The list runs past the scan budget here; nothing after it is read.
+    PastBudget,
+}
+
+/// Splits the values of a repeated list header into members, with a byte budget for all
+/// the values together (the `,` joining two values counts too).
+#[derive(Debug)]
+pub(crate) struct ListScanner {
+    budget: usize,
+    scanned: usize,
+}
+
+impl ListScanner {
+    /// A scanner that reads at most `budget` bytes.
+    pub(crate) const fn new(budget: usize) -> Self {
+        Self { budget, scanned: 0 }
+    }
+
+    /// The pieces of the next header value, in order.
+    pub(crate) fn pieces<'a>(
+        &mut self,
+        value: &'a str,
+    ) -> impl Iterator<Item = Piece<'a>> + use<'a> {
+        let (head, cut) = head_within(value, self.budget - self.scanned);
+        self.scanned = (self.scanned + head.len() + 1).min(self.budget);
+        let mut members = head.split(',').peekable();
+        std::iter::from_fn(move || {
+            let member = members.next()?;
+            let last = members.peek().is_none();
+            Some(if cut && last {
+                Piece::PastBudget
+            } else {
+                Piece::Member(member)
+            })
+        })
+    }
+}
+
 /// `s` without the optional whitespace (`OWS`: spaces and tabs) around it.
 pub(crate) fn trim_ows(s: &str) -> &str {
     s.trim_matches([' ', '\t'])
@@ -25,6 +68,17 @@ pub(crate) fn trim_ows(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scanner_splits_values_within_one_budget() {
+        let mut scanner = ListScanner::new(8);
+        let first: Vec<_> = scanner.pieces("a,b").collect();
+        assert_eq!(first, [Piece::Member("a"), Piece::Member("b")]);
+        // 4 of 8 bytes used (3 and the joining comma): "cd,efgh" is cut after "cd,e".
+        let second: Vec<_> = scanner.pieces("cd,efgh").collect();
+        assert_eq!(second, [Piece::Member("cd"), Piece::PastBudget]);
+        assert_eq!(scanner.pieces("x").collect::<Vec<_>>(), [Piece::PastBudget]);
+    }
 
     #[test]
     fn head_within_cuts_at_a_character_boundary() {

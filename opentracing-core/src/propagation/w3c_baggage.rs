@@ -1,7 +1,7 @@
 //! W3C Baggage: the `baggage` header.
 
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
-use super::list::{head_within, trim_ows};
+use super::list::{ListScanner, Piece, trim_ows};
 use super::{Extractor, Injector};
 use crate::baggage::Baggage;
 
@@ -94,13 +94,23 @@ fn push_encoded(out: &mut String, value: &str) {
 
 /// Reads `baggage` header values one at a time, with bounded work: it stops at the 64th
 /// member or after [`MAX_SCAN_BYTES`], and allocates only for the members it keeps.
-#[derive(Default)]
 struct Reader {
     baggage: Baggage,
     /// Bytes of the kept members, with their separating commas.
     bytes: usize,
-    scanned: usize,
+    scanner: ListScanner,
     done: bool,
+}
+
+impl Default for Reader {
+    fn default() -> Self {
+        Self {
+            baggage: Baggage::new(),
+            bytes: 0,
+            scanner: ListScanner::new(MAX_SCAN_BYTES),
+            done: false,
+        }
+    }
 }
 
 impl Reader {
@@ -108,17 +118,13 @@ impl Reader {
         if self.done {
             return;
         }
-        let (head, cut) = head_within(value, MAX_SCAN_BYTES - self.scanned);
-        // The `,` that joins this value to the next counts too.
-        self.scanned = (self.scanned + head.len() + 1).min(MAX_SCAN_BYTES);
-        let mut pieces = head.split(',').peekable();
-        while let Some(piece) = pieces.next() {
-            if cut && pieces.peek().is_none() {
+        for piece in self.scanner.pieces(value) {
+            let Piece::Member(member) = piece else {
                 // The member runs past the scan limit: dropped, and nothing after it is read.
                 self.done = true;
                 return;
-            }
-            self.push_member(piece);
+            };
+            self.push_member(member);
             if self.baggage.len() == MAX_BAGGAGE_ITEMS {
                 self.done = true;
                 return;
