@@ -27,3 +27,15 @@ impl Sampling {
         if sampled { Self::Accept } else { Self::Deny }
     }
 }
+
+/// Every sampling state, for property tests.
+#[cfg(test)]
+pub(crate) fn any_sampling() -> impl proptest::strategy::Strategy<Value = Sampling> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(Sampling::Defer),
+        Just(Sampling::Deny),
+        Just(Sampling::Accept),
+        Just(Sampling::Debug)
+    ]
+}

@@ -271,6 +271,7 @@ fn parse_span_id(value: &str) -> Option<SpanId> {
 
 #[cfg(test)]
 mod tests {
+    use crate::sampling::any_sampling;
     use std::collections::HashMap;
 
     use proptest::prelude::*;
@@ -516,15 +517,6 @@ mod tests {
         }
     }
 
-    fn sampling() -> impl Strategy<Value = Sampling> {
-        prop_oneof![
-            Just(Sampling::Defer),
-            Just(Sampling::Deny),
-            Just(Sampling::Accept),
-            Just(Sampling::Debug)
-        ]
-    }
-
     fn encoding() -> impl Strategy<Value = B3> {
         prop_oneof![Just(B3::multi()), Just(B3::single()), Just(B3::both())]
     }
@@ -532,7 +524,7 @@ mod tests {
     /// 64-bit and 128-bit trace ids, with or without a remote parent.
     fn context() -> impl Strategy<Value = SpanContext> {
         let trace = prop_oneof![1..=u128::from(u64::MAX), (1u128 << 64)..];
-        (trace, 1u64.., sampling(), proptest::option::of(1u64..)).prop_map(
+        (trace, 1u64.., any_sampling(), proptest::option::of(1u64..)).prop_map(
             |(trace, span, sampling, parent)| {
                 SpanContext::new(TraceId::new(trace).unwrap(), SpanId::new(span).unwrap())
                     .with_sampling(sampling)
@@ -575,7 +567,7 @@ mod tests {
         }
 
         #[test]
-        fn sampling_only_round_trips(codec in encoding(), sampling in sampling()) {
+        fn sampling_only_round_trips(codec in encoding(), sampling in any_sampling()) {
             let context = SpanContext::sampling_only(sampling);
             let mut map = HashMap::new();
             codec.inject(&context, &mut map);

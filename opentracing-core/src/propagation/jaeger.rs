@@ -241,6 +241,7 @@ fn is_unreserved(b: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use crate::sampling::any_sampling;
     use std::collections::{BTreeMap, HashMap};
 
     use proptest::prelude::*;
@@ -465,21 +466,12 @@ mod tests {
         assert_eq!(Jaeger.name(), "jaeger");
     }
 
-    fn sampling() -> impl Strategy<Value = Sampling> {
-        prop_oneof![
-            Just(Sampling::Defer),
-            Just(Sampling::Deny),
-            Just(Sampling::Accept),
-            Just(Sampling::Debug)
-        ]
-    }
-
     /// 64-bit and 128-bit trace ids, every decision, header-safe lower-case keys and any
     /// values.
     fn context() -> impl Strategy<Value = SpanContext> {
         let trace = prop_oneof![1..=u128::from(u64::MAX), (1u128 << 64)..];
         let baggage = proptest::collection::btree_map("[a-z0-9][a-z0-9_-]{0,8}", ".{0,12}", 0..6);
-        (trace, 1u64.., sampling(), baggage).prop_map(|(trace, span, sampling, baggage)| {
+        (trace, 1u64.., any_sampling(), baggage).prop_map(|(trace, span, sampling, baggage)| {
             SpanContext::new(TraceId::new(trace).unwrap(), SpanId::new(span).unwrap())
                 .with_sampling(sampling)
                 .with_baggage(baggage.into_iter().collect())
@@ -524,7 +516,7 @@ mod tests {
         }
 
         #[test]
-        fn sampling_only_injects_nothing(sampling in sampling()) {
+        fn sampling_only_injects_nothing(sampling in any_sampling()) {
             let mut map = HashMap::new();
             Jaeger.inject(&SpanContext::sampling_only(sampling), &mut map);
             prop_assert!(map.is_empty());
