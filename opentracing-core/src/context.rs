@@ -174,6 +174,7 @@ impl SpanContext {
     /// This local context, answering in the format `origin` (a trace started here because a
     /// caller sent only a sampling decision in that format).
     #[must_use]
+    #[cfg(feature = "reference")]
     pub(crate) fn answering_in(mut self, origin: Option<&'static str>) -> Self {
         self.origin = origin;
         self

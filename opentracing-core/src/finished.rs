@@ -64,6 +64,8 @@ impl LogRecord {
 pub(crate) struct SpanData {
     pub(crate) operation_name: Key,
     pub(crate) references: SmallVec<[SpanReference; 2]>,
+    /// The references are links only: the span started a new trace.
+    pub(crate) new_trace: bool,
     pub(crate) tags: Vec<(Key, Value)>,
     pub(crate) logs: Vec<LogRecord>,
     pub(crate) start_time: SystemTime,
@@ -135,11 +137,14 @@ impl FinishedSpan {
     }
 
     /// The parent's span id: the first reference's, whatever its type, as in OpenTracing;
-    /// for a [shared](SpanContext::is_shared) span, the caller's parent.
+    /// for a [shared](SpanContext::is_shared) span, the caller's parent; none for a span that
+    /// [started a new trace](crate::SpanBuilder::new_trace).
     pub fn parent_id(&self) -> Option<SpanId> {
-        self.context
-            .shared_parent_id()
-            .unwrap_or_else(|| self.data.references.first().map(SpanReference::span_id))
+        self.context.shared_parent_id().unwrap_or_else(|| {
+            let links_only = self.data.new_trace;
+            let first = self.data.references.first();
+            first.filter(|_| !links_only).map(SpanReference::span_id)
+        })
     }
 
     /// All references, the parent first.

@@ -21,6 +21,7 @@ pub struct SpanOptions {
     tags: StartTags,
     start_time: Option<SystemTime>,
     ignore_active_span: bool,
+    new_trace: bool,
     sampling_only_parent: Option<SpanContext>,
 }
 
@@ -34,6 +35,7 @@ impl SpanOptions {
             tags: StartTags::new(),
             start_time: None,
             ignore_active_span: false,
+            new_trace: false,
             sampling_only_parent: None,
         }
     }
@@ -44,9 +46,18 @@ impl SpanOptions {
     }
 
     /// The parent: the first reference's context, once [`resolve_parent`](Self::resolve_parent)
-    /// has added the implicit one.
+    /// has added the implicit one; none for a [new trace](Self::starts_new_trace).
     pub fn parent(&self) -> Option<&SpanContext> {
+        if self.new_trace {
+            return None;
+        }
         self.references.first().map(Reference::context)
+    }
+
+    /// Whether the span starts a new trace whatever its references: they are kept, as links
+    /// to the spans they name, but none is the parent.
+    pub fn starts_new_trace(&self) -> bool {
+        self.new_trace
     }
 
     /// The references given so far; the first one is the parent.
@@ -84,15 +95,17 @@ impl SpanOptions {
     pub fn resolve_parent(&mut self) -> Option<&SpanContext> {
         if self.references.is_empty()
             && !self.ignore_active_span
+            && !self.new_trace
             && let Some(active) = ScopeManager::new().active_span().and_then(|s| s.context())
         {
             self.references.push(Reference::child_of(active));
         }
-        self.references.first().map(Reference::context)
+        self.parent()
     }
 
     /// Forgets the parent reference: a span that joins its remote parent (Zipkin's shared
     /// span) is that span, not its child.
+    #[cfg(feature = "reference")]
     pub(crate) fn remove_parent_reference(&mut self) {
         if !self.references.is_empty() {
             self.references.remove(0);
@@ -111,6 +124,7 @@ impl SpanOptions {
         SpanData {
             operation_name: self.operation_name,
             references: self.references.iter().map(SpanReference::from).collect(),
+            new_trace: self.new_trace,
             tags: SpanData::tags_from(self.tags),
             logs: Vec::new(),
             start_time,
@@ -218,6 +232,28 @@ impl<'t, T: Tracer + ?Sized> SpanBuilder<'t, T> {
     #[inline]
     pub fn ignore_active_span(mut self) -> Self {
         self.options.ignore_active_span = true;
+        self
+    }
+
+    /// Starts a new trace (a root span) even with references or an active span. The
+    /// references are still recorded, as links: a server at a public edge can start its own
+    /// trace and keep a `follows_from` reference to the untrusted caller.
+    ///
+    /// ```
+    /// use opentracing_core::{MockTracer, Tracer};
+    ///
+    /// let tracer = MockTracer::new();
+    /// let caller = tracer.start_span("caller");
+    /// let edge = tracer.span_builder("edge").follows_from(&caller).new_trace().start();
+    /// edge.finish();
+    /// let edge = &tracer.finished_spans()[0];
+    /// assert_eq!(edge.parent_id(), None);
+    /// assert_ne!(edge.context().trace_id(), caller.context().unwrap().trace_id());
+    /// assert_eq!(edge.references()[0].span_id(), caller.context().unwrap().span_id());
+    /// ```
+    #[inline]
+    pub fn new_trace(mut self) -> Self {
+        self.options.new_trace = true;
         self
     }
 

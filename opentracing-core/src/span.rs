@@ -63,10 +63,10 @@ impl Span {
     #[inline]
     pub fn new(context: SpanContext, options: SpanOptions, recorder: Arc<dyn Recorder>) -> Self {
         let recorder = context.is_sampled().then_some(recorder);
-        let data = options.into_data();
         let parent_id = context
             .shared_parent_id()
-            .unwrap_or_else(|| data.references.first().map(|r| r.span_id()));
+            .unwrap_or_else(|| options.parent().map(SpanContext::span_id));
+        let data = options.into_data();
         Self {
             inner: Some(Arc::new(SpanInner {
                 recorder,
@@ -74,6 +74,33 @@ impl Span {
                     context,
                     parent_id,
                     data: Some(data),
+                }),
+            })),
+        }
+    }
+
+    /// A span that carries `context` and records nothing. Made active, it passes the context
+    /// on: spans started under it are children of `context`'s span. For code that must
+    /// propagate a caller's context without a span of its own, such as a filtered health
+    /// check in server middleware.
+    ///
+    /// ```
+    /// use opentracing_core::{MockTracer, SpanContext, SpanId, Span, TraceId, Tracer, in_span};
+    ///
+    /// let tracer = MockTracer::new();
+    /// let caller = SpanContext::new(TraceId::MIN, SpanId::MIN);
+    /// let child = in_span(&Span::non_recording(caller.clone()), || tracer.start_span("call"));
+    /// assert_eq!(child.parent_id(), Some(caller.span_id()));
+    /// assert_eq!(child.context().unwrap().trace_id(), caller.trace_id());
+    /// ```
+    pub fn non_recording(context: SpanContext) -> Self {
+        Self {
+            inner: Some(Arc::new(SpanInner {
+                recorder: None,
+                state: Mutex::new(State {
+                    context,
+                    parent_id: None,
+                    data: Some(SpanOptions::new("").into_data()),
                 }),
             })),
         }

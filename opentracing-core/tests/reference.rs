@@ -448,3 +448,26 @@ fn b3_children_carry_their_parent_id() {
         root.context().unwrap().span_id().to_string()
     );
 }
+
+#[test]
+fn a_new_trace_keeps_its_references_as_links_only() {
+    let recorder = Arc::new(InMemoryRecorder::new());
+    let tracer = ReferenceTracer::new("edge", recorder.clone());
+    let caller = tracer.start_span("caller");
+    let scope = tracer.scope_manager().activate(caller.clone(), false);
+    let edge = tracer
+        .span_builder("edge")
+        .follows_from(&caller)
+        .new_trace()
+        .start();
+    drop(scope);
+    let caller = caller.context().unwrap();
+    let context = edge.context().unwrap();
+    assert_ne!(context.trace_id(), caller.trace_id());
+    assert_eq!(edge.parent_id(), None);
+    edge.finish();
+    let edge = &recorder.spans()[0];
+    assert_eq!(edge.parent_id(), None);
+    assert_eq!(edge.references()[0].span_id(), caller.span_id());
+    assert_eq!(edge.references()[0].trace_id(), caller.trace_id());
+}

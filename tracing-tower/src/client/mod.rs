@@ -1,0 +1,30 @@
+//! The client layer: a span for every request an HTTP client sends.
+//!
+//! Works over any tower HTTP client service: hyper-util's legacy `Client`, tonic channels,
+//! or a service of your own.
+//!
+//! # When the span starts, is active, and finishes
+//!
+//! - **Starts** in [`ClientTracing::call`](tower_service::Service::call): a child of the
+//!   [`SpanContext`](opentracing_core::SpanContext) in the request extensions if there is
+//!   one (an explicit parent), else of the active span, else a new trace. Tagged
+//!   `span.kind=client`, `component`, `http.method`, `http.url` (without userinfo, query
+//!   values redacted) and `peer.hostname` (or `peer.ipv4`/`peer.ipv6`) and `peer.port` from
+//!   the URI.
+//! - **Injects** its context into the request headers with the tracer's `HttpHeaders`
+//!   codecs, unless the request already has one of the headers they write: a caller that
+//!   sets trace headers itself keeps them, and none is added.
+//! - **Is active** while the inner client's `call` runs, on every poll of its future, and
+//!   while the response body makes each frame.
+//! - **Finishes** exactly once, tagged with [`finish.reason`](crate::FINISH_REASON): when
+//!   the response body has been read to its end (`complete`), fails (`body_error`) or is
+//!   dropped early (`client_gone`); when the client returns an error (`error`, logged with
+//!   its message); when the response future is dropped (`cancelled`); on a panic (`panic`).
+//!   `http.status_code` is tagged when the headers arrive, with `error=true` for a 5xx.
+
+mod inject;
+mod layer;
+mod service;
+
+pub use layer::ClientTracingLayer;
+pub use service::ClientTracing;

@@ -1,0 +1,86 @@
+//! The client middleware.
+
+use std::fmt;
+use std::task::{Context, Poll};
+
+use http::{Request, Response};
+use http_body::Body;
+use opentracing_core::{SpanContext, Tracer, tags};
+use tower_service::Service;
+
+use super::ClientTracingLayer;
+use super::inject::inject_headers;
+use crate::finish::{FinishReason, SpanGuard, run_active};
+use crate::operation_name::{MakeOperationName, method_key};
+use crate::peer::tag_peer_uri;
+use crate::{ResponseFuture, TracedBody};
+
+/// Middleware that gives each outbound request a client span; made by
+/// [`ClientTracingLayer`].
+#[derive(Clone, Debug)]
+pub struct ClientTracing<S, T, N> {
+    pub(super) inner: S,
+    pub(super) layer: ClientTracingLayer<T, N>,
+}
+
+impl<S, T, N> ClientTracing<S, T, N> {
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// The inner service, unwrapped.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S, ReqBody, ResBody, T, N> Service<Request<ReqBody>> for ClientTracing<S, T, N>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S::Error: fmt::Display,
+    ResBody: Body,
+    T: Tracer,
+    N: MakeOperationName<ReqBody>,
+{
+    type Response = Response<TracedBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let layer = &self.layer;
+        let config = &layer.config;
+        let name = layer.make_operation_name.make_operation_name(&request);
+        let explicit_parent = request.extensions().get::<SpanContext>().cloned();
+        let span = layer
+            .tracer
+            .span_builder(name)
+            .child_of(explicit_parent)
+            .tag(tags::SPAN_KIND, tags::SPAN_KIND_RPC_CLIENT)
+            .tag(tags::COMPONENT, config.component)
+            .start();
+        if span.is_recording() {
+            span.set_tag(tags::HTTP_METHOD, method_key(request.method()))
+                .set_tag(
+                    tags::HTTP_URL,
+                    config.urls.redact(&request.uri().to_string()),
+                );
+            tag_peer_uri(&span, request.uri());
+        }
+        if let Some(context) = span.context() {
+            inject_headers(&layer.tracer, &context, request.headers_mut());
+        }
+        let mut guard = Some(SpanGuard::new(span, FinishReason::Cancelled));
+        let inner = run_active(&mut guard, || self.inner.call(request));
+        ResponseFuture::new(inner, guard, config.response.clone())
+    }
+}

@@ -1,0 +1,128 @@
+//! Why a span finished, and the guard that makes sure it finishes exactly once.
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
+use opentracing_core::{Span, in_span, logs, tags};
+
+/// The tag that records why a span finished; its value is a [`FinishReason`] string.
+pub const FINISH_REASON: &str = "finish.reason";
+
+/// Why an HTTP span finished, recorded as the [`FINISH_REASON`] tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FinishReason {
+    /// The response body was sent (or received) to its end: `complete`.
+    Complete,
+    /// The response headers were ready and the layer was told not to wait for the body
+    /// ([`FinishAt`]): `headers`.
+    Headers,
+    /// The inner service returned an error instead of a response: `error`.
+    Error,
+    /// The response body failed part way: `body_error`.
+    BodyError,
+    /// The response body was dropped before its end, usually because the peer went away:
+    /// `client_gone`.
+    ClientGone,
+    /// The response future was dropped before the response was ready, for example by a
+    /// timeout layer or a disconnect: `cancelled`.
+    Cancelled,
+    /// The inner service, its future or the body panicked: `panic`.
+    Panic,
+}
+
+impl FinishReason {
+    /// The tag value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Complete => "complete",
+            Self::Headers => "headers",
+            Self::Error => "error",
+            Self::BodyError => "body_error",
+            Self::ClientGone => "client_gone",
+            Self::Cancelled => "cancelled",
+            Self::Panic => "panic",
+        }
+    }
+}
+
+impl fmt::Display for FinishReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// When a span finishes, relative to its response.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FinishAt {
+    /// When the body has been sent (server) or read (client) to its end, fails, or is
+    /// dropped. The span's duration then covers the whole exchange.
+    #[default]
+    BodyEnd,
+    /// As soon as the response headers are ready, for endless streams.
+    Headers,
+    /// At the headers for responses that may never end (`101 Switching Protocols`, such as
+    /// WebSocket upgrades, and `text/event-stream`), at the body's end for the others.
+    HeadersForStreams,
+}
+
+/// Owns a span until it finishes; finishes it with `on_drop` if dropped first.
+#[derive(Debug)]
+pub(crate) struct SpanGuard {
+    span: Span,
+    on_drop: FinishReason,
+}
+
+impl SpanGuard {
+    pub(crate) fn new(span: Span, on_drop: FinishReason) -> Self {
+        Self { span, on_drop }
+    }
+
+    pub(crate) fn span(&self) -> &Span {
+        &self.span
+    }
+
+    /// The same guard, finishing with `reason` if it is dropped from now on.
+    pub(crate) fn on_drop(mut self, reason: FinishReason) -> Self {
+        self.on_drop = reason;
+        self
+    }
+
+    pub(crate) fn finish(self, reason: FinishReason) {
+        drop(self.on_drop(reason));
+    }
+}
+
+impl Drop for SpanGuard {
+    fn drop(&mut self) {
+        self.span.set_tag(FINISH_REASON, self.on_drop.as_str());
+        self.span.finish();
+    }
+}
+
+/// Runs `f` with the guarded span active. If `f` panics, the span is tagged as an error,
+/// finished with [`FinishReason::Panic`], and the panic goes on.
+pub(crate) fn run_active<R>(guard: &mut Option<SpanGuard>, f: impl FnOnce() -> R) -> R {
+    let Some(active) = guard else { return f() };
+    match catch_unwind(AssertUnwindSafe(|| in_span(active.span(), f))) {
+        Ok(output) => output,
+        Err(panic) => {
+            if let Some(guard) = guard.take() {
+                guard.finish(FinishReason::Panic);
+            }
+            resume_unwind(panic)
+        }
+    }
+}
+
+/// Tags `error=true` and logs the error's kind and message.
+pub(crate) fn record_failure<E: fmt::Display>(span: &Span, error: &E) {
+    if span.is_recording() {
+        span.set_tag(tags::ERROR, true).log_kv([
+            (logs::EVENT, "error".to_owned()),
+            (logs::ERROR_KIND, std::any::type_name::<E>().to_owned()),
+            (logs::MESSAGE, error.to_string()),
+        ]);
+    }
+}

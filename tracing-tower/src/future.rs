@@ -1,0 +1,76 @@
+//! The response future of both layers.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use http::Response;
+use http_body::Body;
+use pin_project_lite::pin_project;
+
+use crate::body::TracedBody;
+use crate::finish::{FinishReason, SpanGuard, record_failure, run_active};
+use crate::response::ResponseConfig;
+
+pin_project! {
+    /// The response future of [`ServerTracing`](crate::ServerTracing) and
+    /// [`ClientTracing`](crate::ClientTracing): the span is active on every poll of the inner
+    /// future; when the response arrives it is tagged and its body wrapped in a
+    /// [`TracedBody`]. An error finishes the span ([`FinishReason::Error`]), and so does
+    /// dropping this future before the response ([`FinishReason::Cancelled`]).
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: F,
+        guard: Option<SpanGuard>,
+        config: Arc<ResponseConfig>,
+    }
+}
+
+impl<F> ResponseFuture<F> {
+    pub(crate) fn new(inner: F, guard: Option<SpanGuard>, config: Arc<ResponseConfig>) -> Self {
+        Self {
+            inner,
+            guard,
+            config,
+        }
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    B: Body,
+    E: fmt::Display,
+{
+    type Output = Result<Response<TracedBody<B>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = ready!(run_active(this.guard, || this.inner.poll(cx)));
+        let guard = this.guard.take();
+        Poll::Ready(match (result, guard) {
+            (Ok(mut response), Some(guard)) => {
+                let guard = this.config.on_response(&mut response, guard);
+                Ok(response.map(|body| TracedBody::new(body, guard)))
+            }
+            (Ok(response), None) => Ok(response.map(|body| TracedBody::new(body, None))),
+            (Err(error), guard) => {
+                if let Some(guard) = guard {
+                    record_failure(guard.span(), &error);
+                    guard.finish(FinishReason::Error);
+                }
+                Err(error)
+            }
+        })
+    }
+}
+
+impl<F> fmt::Debug for ResponseFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture")
+            .field("span", &self.guard.as_ref().map(SpanGuard::span))
+            .finish_non_exhaustive()
+    }
+}

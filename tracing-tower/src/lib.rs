@@ -1,0 +1,92 @@
+//! Tower layers that give every HTTP request an OpenTracing span.
+//!
+//! - [`ServerTracingLayer`] wraps any `Service<http::Request<B>, Response =
+//!   http::Response<B2>>` (axum, hyper, tonic): it continues the caller's trace from the
+//!   request headers, makes a server span active while the request is handled, tags it,
+//!   and finishes it when the response body has been sent.
+//! - [`ClientTracingLayer`] wraps any tower HTTP client (hyper-util's `Client`, tonic
+//!   channels): a client span per request, a child of the active span, with its context
+//!   injected into the request headers.
+//!
+//! Both work with any [`Tracer`](opentracing_core::Tracer): the global tracer by default,
+//! the no-op and mock tracers, or the reference tracer with its codecs (W3C Trace Context,
+//! B3, Jaeger, OpenTracing headers).
+//!
+//! # Quick start
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use std::time::Duration;
+//!
+//! use http::{Request, Response, StatusCode};
+//! use opentracing_core::{MockTracer, Tracer, tags};
+//! use tower::{ServiceBuilder, ServiceExt};
+//! use tower_http::catch_panic::CatchPanicLayer;
+//! use tower_http::timeout::TimeoutLayer;
+//! use tracing_tower::ServerTracingLayer;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let tracer = MockTracer::new();
+//! let handler = tower::service_fn(|_request: Request<String>| async {
+//!     // The server span is active here: spans started now are its children.
+//!     let query = MockTracer::new().start_span("db query");
+//!     query.finish();
+//!     Ok::<_, Infallible>(Response::new(String::from("hello")))
+//! });
+//! let service = ServiceBuilder::new()
+//!     .layer(CatchPanicLayer::new())
+//!     .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(10)))
+//!     .layer(ServerTracingLayer::new(tracer.clone()))
+//!     .service(handler);
+//!
+//! let request = Request::get("/hello")
+//!     .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+//!     .body(String::new())
+//!     .unwrap();
+//! let response = service.oneshot(request).await.unwrap();
+//! // The span finishes once the body has been sent.
+//! let body = http_body_util::BodyExt::collect(response.into_body()).await.unwrap();
+//! assert_eq!(body.to_bytes(), "hello");
+//!
+//! let spans = tracer.finished_spans();
+//! let server = spans.last().unwrap();
+//! assert_eq!(server.operation_name(), "GET");
+//! assert_eq!(server.tag(tags::HTTP_STATUS_CODE).and_then(|v| v.as_i64()), Some(200));
+//! assert_eq!(server.tag("finish.reason").and_then(|v| v.as_str()), Some("complete"));
+//! # }
+//! ```
+//!
+//! The mock tracer reads OpenTracing headers (`ot-tracer-*`), so the `traceparent` above
+//! starts a new trace with it; the reference tracer reads W3C, B3 and Jaeger headers too.
+//!
+//! See [`server`] and [`client`] for when each span starts, is active and finishes, and
+//! the options.
+//!
+//! # Minimum supported Rust version
+//!
+//! 1.88.
+
+mod body;
+pub mod client;
+mod finish;
+mod future;
+mod headers;
+mod operation_name;
+mod peer;
+mod response;
+pub mod server;
+mod url;
+
+pub use body::TracedBody;
+pub use client::{ClientTracing, ClientTracingLayer};
+pub use finish::{FINISH_REASON, FinishAt, FinishReason};
+pub use future::ResponseFuture;
+pub use headers::REDACTED_HEADER;
+pub use operation_name::{DefaultOperationName, MakeOperationName};
+pub use peer::{DefaultPeerAddr, PeerAddr, RemoteAddr};
+pub use server::{InboundContext, RequestFilter, ServerTracing, ServerTracingLayer};
+pub use url::{MAX_TAG_VALUE_LEN, REDACTED, UrlRedactor};
+
+/// The `component` tag of the spans these layers start.
+pub const COMPONENT: &str = "tracing-tower";

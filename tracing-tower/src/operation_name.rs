@@ -1,0 +1,52 @@
+//! The hook that names a request's span.
+
+use http::{Method, Request};
+use opentracing_core::Key;
+
+/// Names the span of a request: a hook of both layers. Implemented by
+/// [`DefaultOperationName`] and by closures `Fn(&Request<B>) -> K` where `K: Into<Key>`
+/// (a `&'static str` or a `String`).
+///
+/// Names should have low cardinality: a route template such as `GET /users/{id}`, never a
+/// path with ids in it.
+pub trait MakeOperationName<B> {
+    /// The operation name for `request`.
+    fn make_operation_name(&self, request: &Request<B>) -> Key;
+}
+
+/// Names a span by the request's method, such as `GET`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DefaultOperationName;
+
+impl<B> MakeOperationName<B> for DefaultOperationName {
+    fn make_operation_name(&self, request: &Request<B>) -> Key {
+        method_key(request.method())
+    }
+}
+
+impl<B, F, K> MakeOperationName<B> for F
+where
+    F: Fn(&Request<B>) -> K,
+    K: Into<Key>,
+{
+    fn make_operation_name(&self, request: &Request<B>) -> Key {
+        self(request).into()
+    }
+}
+
+/// The method's name, without allocating for the standard methods.
+pub(crate) fn method_key(method: &Method) -> Key {
+    let name = match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => return Key::Owned(method.as_str().to_owned()),
+    };
+    Key::Borrowed(name)
+}

@@ -1,0 +1,89 @@
+//! The peer's address: where the server layer finds it, and the tags it becomes.
+
+use std::net::SocketAddr;
+
+use http::Extensions;
+use opentracing_core::{Span, tags};
+
+/// The remote address of a request's connection, as a request extension.
+///
+/// hyper does not record the peer's address on requests. A server that accepts connections
+/// itself adds it, for example with tower-http's `AddExtensionLayer`, so the server layer can
+/// tag `peer.ipv4`/`peer.ipv6` and `peer.port`:
+///
+/// ```
+/// use std::net::SocketAddr;
+/// use tower::ServiceBuilder;
+/// use tower_http::add_extension::AddExtensionLayer;
+/// use tracing_tower::{RemoteAddr, ServerTracingLayer};
+///
+/// # let handler = tower::service_fn(|_: http::Request<String>| async {
+/// #     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+/// # });
+/// let peer: SocketAddr = "192.0.2.7:50123".parse().unwrap(); // from `TcpListener::accept`
+/// let service = ServiceBuilder::new()
+///     .layer(AddExtensionLayer::new(RemoteAddr(peer)))
+///     .layer(ServerTracingLayer::default())
+///     .service(handler);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RemoteAddr(pub SocketAddr);
+
+/// Finds the peer's address in a request's extensions; the server layer's hook for
+/// `peer.*` tags. Implemented by [`DefaultPeerAddr`] and by closures
+/// `Fn(&Extensions) -> Option<SocketAddr>`.
+pub trait PeerAddr {
+    /// The peer's address, if known.
+    fn peer_addr(&self, extensions: &Extensions) -> Option<SocketAddr>;
+}
+
+/// Reads the [`RemoteAddr`] extension.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DefaultPeerAddr;
+
+impl PeerAddr for DefaultPeerAddr {
+    fn peer_addr(&self, extensions: &Extensions) -> Option<SocketAddr> {
+        extensions.get::<RemoteAddr>().map(|remote| remote.0)
+    }
+}
+
+impl<F> PeerAddr for F
+where
+    F: Fn(&Extensions) -> Option<SocketAddr>,
+{
+    fn peer_addr(&self, extensions: &Extensions) -> Option<SocketAddr> {
+        self(extensions)
+    }
+}
+
+/// Tags `peer.ipv4` or `peer.ipv6` and `peer.port`.
+pub(crate) fn tag_peer_addr(span: &Span, addr: SocketAddr) {
+    let ip = addr.ip().to_canonical();
+    let key = if ip.is_ipv4() {
+        tags::PEER_HOST_IPV4
+    } else {
+        tags::PEER_HOST_IPV6
+    };
+    span.set_tag(key, ip.to_string())
+        .set_tag(tags::PEER_PORT, i64::from(addr.port()));
+}
+
+/// Tags the host of a request's URI as `peer.hostname`, or `peer.ipv4`/`peer.ipv6` for an
+/// address, and `peer.port` (the scheme's default when the URI has none).
+pub(crate) fn tag_peer_uri(span: &Span, uri: &http::Uri) {
+    let Some(host) = uri.host() else { return };
+    let port = uri.port_u16().or_else(|| match uri.scheme_str() {
+        Some("https") => Some(443),
+        Some("http") => Some(80),
+        _ => None,
+    });
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) if ip.is_ipv4() => span.set_tag(tags::PEER_HOST_IPV4, bare.to_owned()),
+        Ok(_) => span.set_tag(tags::PEER_HOST_IPV6, bare.to_owned()),
+        Err(_) => span.set_tag(tags::PEER_HOSTNAME, host.to_owned()),
+    };
+    if let Some(port) = port {
+        span.set_tag(tags::PEER_PORT, i64::from(port));
+    }
+}

@@ -1,0 +1,50 @@
+//! The server layer: a span for every request a service handles.
+//!
+//! # When the span starts, is active, and finishes
+//!
+//! - **Starts** in [`ServerTracing::call`](tower_service::Service::call), before the inner
+//!   service sees the request: the caller's context is extracted from the headers with the
+//!   tracer's `HttpHeaders` codecs; a missing or malformed context starts a new trace (a
+//!   malformed one is logged on the span) and the request is served as usual. The span is a
+//!   child of the caller's span, never of whatever span happens to be active. Its context and
+//!   the [`Span`](opentracing_core::Span) handle are put in the request extensions.
+//! - **Is active** while the inner service's `call` runs, on every poll of its response
+//!   future, and while the response body makes each frame, on whichever thread polls. Spans
+//!   started there (by the handler, by the client layer or the reqwest middleware) are its
+//!   children. No [`Scope`](opentracing_core::Scope) is ever held across an `.await`.
+//! - **Is tagged** with `span.kind=server`, `component`, `http.method`, `http.url` (without
+//!   userinfo, query values redacted), `peer.ipv4`/`peer.ipv6` and `peer.port` when the peer
+//!   address is known ([`RemoteAddr`](crate::RemoteAddr)), and, when the response headers are
+//!   ready, `http.status_code`, with `error=true` for a 5xx.
+//! - **Finishes** exactly once, and tags [`finish.reason`](crate::FINISH_REASON) with why:
+//!   - `complete`: the body has been sent to its end (at once for an empty body);
+//!   - `error`: the inner service returned an error, which is logged on the span and passed
+//!     on unchanged;
+//!   - `body_error`: the body failed part way;
+//!   - `client_gone`: the body was dropped before its end (the peer went away);
+//!   - `cancelled`: the response future was dropped before the response (a timeout layer
+//!     outside this one, a disconnect);
+//!   - `panic`: the service, its future or the body panicked; the span is tagged `error`
+//!     and the panic continues, so a `CatchPanicLayer` outside this one still sees it;
+//!   - `headers`: with [`FinishAt::Headers`](crate::FinishAt), as soon as the headers are
+//!     ready (for endless streams).
+//!
+//! A request the [`RequestFilter`] rejects gets no span of its own: the caller's context is
+//! active instead (a non-recording span), so the requests it makes still join the trace.
+//!
+//! # Layer order
+//!
+//! Put the layer outside the layers whose time should count in the span (timeouts, rate
+//! limits, panic catching); a `TimeoutLayer` outside it cancels the span (`cancelled`), a
+//! `CatchPanicLayer` outside it turns a panic into a 500 after the span recorded it.
+
+mod config;
+mod filter;
+mod inbound;
+mod layer;
+mod service;
+
+pub use filter::RequestFilter;
+pub use inbound::{CALLER_SPAN_ID, CALLER_TRACE_ID, InboundContext};
+pub use layer::{REQUEST_HEADER_TAG_PREFIX, RESPONSE_HEADER_TAG_PREFIX, ServerTracingLayer};
+pub use service::ServerTracing;

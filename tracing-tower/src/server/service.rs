@@ -1,0 +1,144 @@
+//! The server middleware.
+
+use std::fmt;
+use std::task::{Context, Poll};
+
+use http::{HeaderMap, Request, Response};
+use http_body::Body;
+use opentracing_core::{ExtractCarrier, PropagationError, Span, SpanContext, Tracer, logs, tags};
+use tower_service::Service;
+
+use super::{RequestFilter, ServerTracingLayer};
+use crate::finish::{FinishReason, SpanGuard, run_active};
+use crate::operation_name::{MakeOperationName, method_key};
+use crate::peer::{PeerAddr, tag_peer_addr};
+use crate::url::bounded;
+use crate::{ResponseFuture, TracedBody};
+
+/// Middleware that gives each request a server span; made by [`ServerTracingLayer`].
+#[derive(Clone, Debug)]
+pub struct ServerTracing<S, T, N, F, P> {
+    pub(super) inner: S,
+    pub(super) layer: ServerTracingLayer<T, N, F, P>,
+}
+
+impl<S, T, N, F, P> ServerTracing<S, T, N, F, P> {
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// The inner service, unwrapped.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S, ReqBody, ResBody, T, N, F, P> Service<Request<ReqBody>> for ServerTracing<S, T, N, F, P>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S::Error: fmt::Display,
+    ResBody: Body,
+    T: Tracer,
+    N: MakeOperationName<ReqBody>,
+    F: RequestFilter<ReqBody>,
+    P: PeerAddr,
+{
+    type Response = Response<TracedBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let caller = extract(&self.layer.tracer, request.headers());
+        let span = if self.layer.filter.should_trace(&request) {
+            self.start_span(&request, caller)
+        } else {
+            caller
+                .ok()
+                .flatten()
+                .map(Span::non_recording)
+                .unwrap_or_default()
+        };
+        if let Some(context) = span.context() {
+            request.extensions_mut().insert(context);
+        }
+        request.extensions_mut().insert(span.clone());
+        let mut guard = Some(SpanGuard::new(span, FinishReason::Cancelled));
+        let inner = run_active(&mut guard, || self.inner.call(request));
+        ResponseFuture::new(inner, guard, self.layer.config.response.clone())
+    }
+}
+
+impl<S, T, N, F, P> ServerTracing<S, T, N, F, P>
+where
+    T: Tracer,
+    P: PeerAddr,
+{
+    fn start_span<B>(
+        &self,
+        request: &Request<B>,
+        caller: Result<Option<SpanContext>, PropagationError>,
+    ) -> Span
+    where
+        N: MakeOperationName<B>,
+    {
+        let layer = &self.layer;
+        let config = &layer.config;
+        let builder = layer
+            .tracer
+            .span_builder(layer.make_operation_name.make_operation_name(request))
+            .ignore_active_span()
+            .tag(tags::SPAN_KIND, tags::SPAN_KIND_RPC_SERVER)
+            .tag(tags::COMPONENT, config.component);
+        let (caller, invalid) = match caller {
+            Ok(caller) => (caller, None),
+            Err(error) => (None, Some(error)),
+        };
+        let span = config.inbound.apply(builder, caller).start();
+        if !span.is_recording() {
+            return span;
+        }
+        span.set_tag(tags::HTTP_METHOD, method_key(request.method()))
+            .set_tag(
+                tags::HTTP_URL,
+                config.urls.redact(&request.uri().to_string()),
+            );
+        if let Some(addr) = layer.peer_addr.peer_addr(request.extensions()) {
+            tag_peer_addr(&span, addr);
+        }
+        if let Some(value) = config
+            .peer_service_header
+            .as_ref()
+            .and_then(|name| request.headers().get(name))
+        {
+            let service = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            span.set_tag(tags::PEER_SERVICE, bounded(service));
+        }
+        config.request_headers.record(request.headers(), &span);
+        if let Some(error) = invalid {
+            span.log_kv([
+                (logs::EVENT, "invalid inbound context".to_owned()),
+                (logs::MESSAGE, error.to_string()),
+            ]);
+        }
+        span
+    }
+}
+
+/// The caller's context: none when the headers carry none; an error (the request then
+/// starts a new trace) when they carry a malformed one.
+fn extract<T: Tracer>(
+    tracer: &T,
+    headers: &HeaderMap,
+) -> Result<Option<SpanContext>, PropagationError> {
+    tracer.extract(ExtractCarrier::HttpHeaders(headers))
+}

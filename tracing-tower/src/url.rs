@@ -1,0 +1,156 @@
+//! The `http.url` tag: a URL without its secrets.
+
+use std::sync::Arc;
+
+/// What replaces a query value whose parameter is not allowed.
+pub const REDACTED: &str = "REDACTED";
+
+/// The longest tag value written, in bytes; longer values are cut at a character boundary
+/// and end with `…`.
+pub const MAX_TAG_VALUE_LEN: usize = 2048;
+
+/// Writes URLs for the `http.url` tag without secrets: the userinfo (`user:password@`) and
+/// the fragment are removed, and every query value is replaced by [`REDACTED`] unless its
+/// parameter name is allowed. Names are compared exactly as they appear in the URL.
+///
+/// ```
+/// use tracing_tower::UrlRedactor;
+///
+/// let redactor = UrlRedactor::allowing(["page"]);
+/// assert_eq!(
+///     redactor.redact("https://me:secret@shop.example/search?page=2&token=abc#top"),
+///     "https://shop.example/search?page=2&token=REDACTED",
+/// );
+/// assert_eq!(UrlRedactor::default().redact("/users/7?page=2"), "/users/7?page=REDACTED");
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct UrlRedactor {
+    allowed: Arc<[Box<str>]>,
+}
+
+impl UrlRedactor {
+    /// A redactor that keeps the values of the query parameters in `names`.
+    pub fn allowing<I>(names: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        let allowed: Vec<Box<str>> = names.into_iter().map(|n| n.into().into()).collect();
+        Self {
+            allowed: allowed.into(),
+        }
+    }
+
+    /// `url` (absolute, or a path with a query) without userinfo, fragment or disallowed
+    /// query values, at most [`MAX_TAG_VALUE_LEN`] bytes.
+    pub fn redact(&self, url: &str) -> String {
+        let url = url.split_once('#').map_or(url, |(before, _)| before);
+        let (base, query) = match url.split_once('?') {
+            Some((base, query)) => (base, Some(query)),
+            None => (url, None),
+        };
+        let mut out = String::with_capacity(url.len());
+        push_without_userinfo(&mut out, base);
+        if let Some(query) = query {
+            out.push('?');
+            for (i, pair) in query.split('&').enumerate() {
+                if i > 0 {
+                    out.push('&');
+                }
+                match pair.split_once('=') {
+                    Some((name, _)) if !self.allows(name) => {
+                        out.push_str(name);
+                        out.push('=');
+                        out.push_str(REDACTED);
+                    }
+                    _ => out.push_str(pair),
+                }
+            }
+        }
+        bounded(out)
+    }
+
+    fn allows(&self, name: &str) -> bool {
+        self.allowed.iter().any(|allowed| **allowed == *name)
+    }
+}
+
+/// Appends `base` (scheme, authority and path) without the authority's userinfo.
+fn push_without_userinfo(out: &mut String, base: &str) {
+    let Some((scheme, rest)) = base.split_once("://") else {
+        out.push_str(base);
+        return;
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    out.push_str(scheme);
+    out.push_str("://");
+    out.push_str(host);
+    out.push_str(path);
+}
+
+/// `value`, cut to at most [`MAX_TAG_VALUE_LEN`] bytes at a character boundary.
+pub(crate) fn bounded(mut value: String) -> String {
+    if value.len() > MAX_TAG_VALUE_LEN {
+        let ellipsis = '…';
+        let mut end = MAX_TAG_VALUE_LEN - ellipsis.len_utf8();
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        value.truncate(end);
+        value.push(ellipsis);
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_urls_without_secrets_as_they_are() {
+        let redactor = UrlRedactor::default();
+        for url in [
+            "/",
+            "/users/7",
+            "http://example.com",
+            "http://example.com:8080/a/b",
+            "*",
+        ] {
+            assert_eq!(redactor.redact(url), url);
+        }
+    }
+
+    #[test]
+    fn removes_userinfo_but_not_at_signs_in_the_path() {
+        let redactor = UrlRedactor::default();
+        assert_eq!(
+            redactor.redact("http://a:b@c@host:1/x@y"),
+            "http://host:1/x@y"
+        );
+        assert_eq!(redactor.redact("/mail/a@b"), "/mail/a@b");
+    }
+
+    #[test]
+    fn redacts_each_value_and_keeps_bare_flags_and_empty_pieces() {
+        let redactor = UrlRedactor::allowing(["keep"]);
+        assert_eq!(
+            redactor.redact("/p?a=1&flag&&keep=2&b=&keep"),
+            "/p?a=REDACTED&flag&&keep=2&b=REDACTED&keep"
+        );
+        assert_eq!(redactor.redact("/p?"), "/p?");
+        assert_eq!(redactor.redact("/p?q=a=b"), "/p?q=REDACTED");
+    }
+
+    #[test]
+    fn bounds_long_values_at_a_character_boundary() {
+        let long = format!("/{}", "é".repeat(MAX_TAG_VALUE_LEN));
+        let tag = UrlRedactor::default().redact(&long);
+        assert!(tag.len() <= MAX_TAG_VALUE_LEN);
+        assert!(tag.ends_with('…'));
+        assert_eq!(bounded("short".into()), "short");
+    }
+}
