@@ -126,8 +126,3 @@ pub use span::Span;
 pub use trace_state::{InvalidTraceStateEntry, TraceState};
 pub use tracer::Tracer;
 pub use value::Value;
-
-/// The README's snippets, compiled and run as doctests.
-#[cfg(all(doctest, feature = "mock", feature = "reference", feature = "http"))]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;

@@ -4,11 +4,15 @@ use http::{Method, Request};
 use opentracing_core::Key;
 
 /// Names the span of a request: a hook of both layers. Implemented by
-/// [`DefaultOperationName`] and by closures `Fn(&Request<B>) -> K` where `K: Into<Key>`
-/// (a `&'static str` or a `String`).
+/// [`DefaultOperationName`] and by closures `Fn(&Request<B>) -> String`.
 ///
 /// Names should have low cardinality: a route template such as `GET /users/{id}`, never a
 /// path with ids in it.
+///
+/// Closures return a `String` rather than any `Into<Key>`: a closure returning a borrowed
+/// `&'static str` would make the layer's futures fail rustc's `Send` checks inside spawned
+/// tasks (the returned lifetime is forgotten there). A type of your own can implement this
+/// trait and return a borrowed [`Key`] without allocating.
 pub trait MakeOperationName<B> {
     /// The operation name for `request`.
     fn make_operation_name(&self, request: &Request<B>) -> Key;
@@ -24,13 +28,12 @@ impl<B> MakeOperationName<B> for DefaultOperationName {
     }
 }
 
-impl<B, F, K> MakeOperationName<B> for F
+impl<B, F> MakeOperationName<B> for F
 where
-    F: Fn(&Request<B>) -> K,
-    K: Into<Key>,
+    F: Fn(&Request<B>) -> String,
 {
     fn make_operation_name(&self, request: &Request<B>) -> Key {
-        self(request).into()
+        Key::Owned(self(request))
     }
 }
 

@@ -3,6 +3,25 @@
 //! Works over any tower HTTP client service: hyper-util's legacy `Client`, tonic channels,
 //! or a service of your own.
 //!
+//! ```no_run
+//! use hyper_util::client::legacy::Client;
+//! use hyper_util::rt::TokioExecutor;
+//! use tower::{ServiceBuilder, ServiceExt};
+//! use tracing_tower::ClientTracingLayer;
+//!
+//! # async fn call() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! let client = ServiceBuilder::new()
+//!     .layer(ClientTracingLayer::default()) // reports to the global tracer
+//!     .service(Client::builder(TokioExecutor::new()).build_http::<String>());
+//!
+//! // A child of the active span (the server span, inside a traced handler).
+//! let request = http::Request::get("http://127.0.0.1:3000/users/7").body(String::new())?;
+//! let response = client.oneshot(request).await?;
+//! # drop(response);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # When the span starts, is active, and finishes
 //!
 //! - **Starts** in [`ClientTracing::call`](tower_service::Service::call): a child of the

@@ -79,7 +79,8 @@ where
         if let Some(context) = span.context() {
             inject_headers(&layer.tracer, &context, request.headers_mut());
         }
-        let mut guard = Some(SpanGuard::new(span, FinishReason::Cancelled));
+        // A no-op span has nothing to activate or finish.
+        let mut guard = (!span.is_noop()).then(|| SpanGuard::new(span, FinishReason::Cancelled));
         let inner = run_active(&mut guard, || self.inner.call(request));
         ResponseFuture::new(inner, guard, config.response.clone())
     }

@@ -7,7 +7,8 @@
 //!   tracer's `HttpHeaders` codecs; a missing or malformed context starts a new trace (a
 //!   malformed one is logged on the span) and the request is served as usual. The span is a
 //!   child of the caller's span, never of whatever span happens to be active. Its context and
-//!   the [`Span`](opentracing_core::Span) handle are put in the request extensions.
+//!   the [`Span`](opentracing_core::Span) handle are put in the request extensions (unless
+//!   the span is a no-op).
 //! - **Is active** while the inner service's `call` runs, on every poll of its response
 //!   future, and while the response body makes each frame, on whichever thread polls. Spans
 //!   started there (by the handler, by the client layer or the reqwest middleware) are its

@@ -70,9 +70,10 @@ where
         };
         if let Some(context) = span.context() {
             request.extensions_mut().insert(context);
+            request.extensions_mut().insert(span.clone());
         }
-        request.extensions_mut().insert(span.clone());
-        let mut guard = Some(SpanGuard::new(span, FinishReason::Cancelled));
+        // A no-op span has nothing to activate or finish.
+        let mut guard = (!span.is_noop()).then(|| SpanGuard::new(span, FinishReason::Cancelled));
         let inner = run_active(&mut guard, || self.inner.call(request));
         ResponseFuture::new(inner, guard, self.layer.config.response.clone())
     }

@@ -88,3 +88,47 @@ impl Body for ChannelBody {
 pub async fn answer(body: &'static str) -> Result<http::Response<String>, Infallible> {
     Ok(http::Response::new(body.to_owned()))
 }
+
+/// Serves `service` on `127.0.0.1:0` with hyper (HTTP/1.1) until the runtime stops; each
+/// request carries its connection's [`RemoteAddr`](tracing_tower::RemoteAddr).
+pub async fn serve<S, B>(service: S) -> std::net::SocketAddr
+where
+    S: tower::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    use hyper_util::rt::TokioIo;
+    use hyper_util::service::TowerToHyperService;
+    use tower::ServiceBuilder;
+    use tower_http::add_extension::AddExtensionLayer;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, peer)) = listener.accept().await else {
+                continue;
+            };
+            let service = ServiceBuilder::new()
+                .layer(AddExtensionLayer::new(tracing_tower::RemoteAddr(peer)))
+                .service(service.clone());
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)),
+            );
+        }
+    });
+    addr
+}
+
+/// A plain hyper-util HTTP/1.1 client.
+pub fn hyper_client()
+-> hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, String> {
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
+}

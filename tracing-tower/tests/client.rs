@@ -1,0 +1,255 @@
+//! The client layer over an in-process client service, with the mock tracer.
+
+mod support;
+
+use std::convert::Infallible;
+use std::fmt;
+
+use http::{HeaderMap, Request, Response, StatusCode};
+use opentracing_core::{Instrument, MockTracer, SpanContext, SpanId, TraceId, Tracer, logs, tags};
+use support::{only, str_tag, text};
+use tower::{Layer, ServiceExt, service_fn};
+use tracing_tower::{ClientTracingLayer, FINISH_REASON};
+
+/// A client that answers with the request headers it was sent, as `name: value` lines.
+async fn echo_headers(request: Request<String>) -> Result<Response<String>, Infallible> {
+    let mut lines: Vec<String> = request
+        .headers()
+        .iter()
+        .map(|(name, value)| format!("{name}: {}", value.to_str().unwrap()))
+        .collect();
+    lines.sort();
+    Ok(Response::new(lines.join("\n")))
+}
+
+fn headers_of(echo: &str) -> HeaderMap {
+    echo.lines()
+        .filter_map(|line| line.split_once(": "))
+        .map(|(name, value)| (name.parse().unwrap(), value.parse().unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_root_client_span_is_tagged_and_injected() {
+    let tracer = MockTracer::new();
+    let client = ClientTracingLayer::new(tracer.clone()).layer(service_fn(echo_headers));
+    let request = Request::get("https://bob:pw@api.example:8443/v1/items?id=7")
+        .body(String::new())
+        .unwrap();
+    let response = client.oneshot(request).await.unwrap();
+    let sent = headers_of(&text(response.into_body()).await);
+
+    let span = only(&tracer.finished_spans(), "GET");
+    assert_eq!(span.parent_id(), None);
+    assert_eq!(str_tag(&span, tags::SPAN_KIND), Some("client"));
+    assert_eq!(str_tag(&span, tags::COMPONENT), Some("tracing-tower"));
+    assert_eq!(str_tag(&span, tags::HTTP_METHOD), Some("GET"));
+    assert_eq!(
+        str_tag(&span, tags::HTTP_URL),
+        Some("https://api.example:8443/v1/items?id=REDACTED")
+    );
+    assert_eq!(str_tag(&span, tags::PEER_HOSTNAME), Some("api.example"));
+    assert_eq!(
+        span.tag(tags::PEER_PORT).and_then(|v| v.as_i64()),
+        Some(8443)
+    );
+    assert_eq!(
+        span.tag(tags::HTTP_STATUS_CODE).and_then(|v| v.as_i64()),
+        Some(200)
+    );
+    assert_eq!(str_tag(&span, FINISH_REASON), Some("complete"));
+    let context = span.context();
+    assert_eq!(
+        sent["ot-tracer-traceid"],
+        format!("{:x}", context.trace_id().get())
+    );
+    assert_eq!(
+        sent["ot-tracer-spanid"],
+        format!("{:x}", context.span_id().get())
+    );
+}
+
+#[tokio::test]
+async fn peer_addresses_and_default_ports() {
+    for (uri, key, host, port) in [
+        ("http://10.1.2.3/x", tags::PEER_HOST_IPV4, "10.1.2.3", 80),
+        (
+            "https://[2001:db8::2]/x",
+            tags::PEER_HOST_IPV6,
+            "2001:db8::2",
+            443,
+        ),
+    ] {
+        let tracer = MockTracer::new();
+        let client = ClientTracingLayer::new(tracer.clone()).layer(service_fn(echo_headers));
+        client
+            .oneshot(Request::get(uri).body(String::new()).unwrap())
+            .await
+            .unwrap();
+        let span = only(&tracer.finished_spans(), "GET");
+        assert_eq!(str_tag(&span, key), Some(host), "{uri}");
+        assert_eq!(
+            span.tag(tags::PEER_PORT).and_then(|v| v.as_i64()),
+            Some(port)
+        );
+        assert_eq!(span.tag(tags::PEER_HOSTNAME), None);
+    }
+}
+
+#[tokio::test]
+async fn the_active_span_is_the_parent() {
+    let tracer = MockTracer::new();
+    let client = ClientTracingLayer::new(tracer.clone()).layer(service_fn(echo_headers));
+    let handler = tracer.start_span("handler");
+    let request = Request::post("http://backend/")
+        .body(String::new())
+        .unwrap();
+    client
+        .oneshot(request)
+        .instrument(handler.clone())
+        .await
+        .unwrap();
+    handler.finish();
+
+    let spans = tracer.finished_spans();
+    let client = only(&spans, "POST");
+    assert_eq!(client.parent_id(), handler.context().map(|c| c.span_id()));
+    assert_eq!(
+        client.context().trace_id(),
+        handler.context().unwrap().trace_id()
+    );
+}
+
+#[tokio::test]
+async fn an_explicit_parent_in_the_extensions_wins() {
+    let tracer = MockTracer::new();
+    let client = ClientTracingLayer::new(tracer.clone()).layer(service_fn(echo_headers));
+    let parent = SpanContext::new(TraceId::new(0xabc).unwrap(), SpanId::new(0xdef).unwrap());
+    let mut request = Request::get("http://backend/").body(String::new()).unwrap();
+    request.extensions_mut().insert(parent.clone());
+    let active = tracer.start_span("active");
+    client
+        .oneshot(request)
+        .instrument(active.clone())
+        .await
+        .unwrap();
+
+    let span = only(&tracer.finished_spans(), "GET");
+    assert_eq!(span.parent_id(), Some(parent.span_id()));
+    assert_eq!(span.context().trace_id(), parent.trace_id());
+}
+
+#[tokio::test]
+async fn trace_headers_set_by_the_caller_are_kept() {
+    let tracer = MockTracer::new();
+    let client = ClientTracingLayer::new(tracer.clone()).layer(service_fn(echo_headers));
+    let request = Request::get("http://backend/")
+        .header("ot-tracer-traceid", "00000000000000000000000000000001")
+        .header("ot-tracer-spanid", "0000000000000002")
+        .body(String::new())
+        .unwrap();
+    let response = client.oneshot(request).await.unwrap();
+    let sent = headers_of(&text(response.into_body()).await);
+    assert_eq!(
+        sent["ot-tracer-traceid"],
+        "00000000000000000000000000000001"
+    );
+    assert_eq!(sent["ot-tracer-spanid"], "0000000000000002");
+    assert!(
+        !sent.contains_key("ot-tracer-sampled"),
+        "mixed two contexts: {sent:?}"
+    );
+    only(&tracer.finished_spans(), "GET");
+}
+
+#[derive(Debug)]
+struct ConnectionRefused;
+
+impl fmt::Display for ConnectionRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection refused")
+    }
+}
+
+#[tokio::test]
+async fn transport_errors_and_5xx_are_errors() {
+    let tracer = MockTracer::new();
+    let client =
+        ClientTracingLayer::new(tracer.clone()).layer(service_fn(|_: Request<String>| async {
+            Err::<Response<String>, _>(ConnectionRefused)
+        }));
+    let error = client
+        .oneshot(
+            Request::get("http://127.0.0.1:1/")
+                .body(String::new())
+                .unwrap(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.to_string(), "connection refused");
+    let span = only(&tracer.finished_spans(), "GET");
+    assert_eq!(span.tag(tags::ERROR).and_then(|v| v.as_bool()), Some(true));
+    assert_eq!(str_tag(&span, FINISH_REASON), Some("error"));
+    let log = &span.logs()[0];
+    assert_eq!(
+        log.field(logs::MESSAGE).and_then(|v| v.as_str()),
+        Some("connection refused")
+    );
+    assert!(
+        log.field(logs::ERROR_KIND)
+            .and_then(|v| v.as_str())
+            .unwrap()
+            .ends_with("ConnectionRefused")
+    );
+
+    let tracer = MockTracer::new();
+    let client =
+        ClientTracingLayer::new(tracer.clone()).layer(service_fn(|_: Request<String>| async {
+            let mut response = Response::new(String::from("oops"));
+            *response.status_mut() = StatusCode::BAD_GATEWAY;
+            Ok::<_, Infallible>(response)
+        }));
+    let response = client
+        .oneshot(Request::get("http://backend/").body(String::new()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    text(response.into_body()).await;
+    let span = only(&tracer.finished_spans(), "GET");
+    assert_eq!(span.tag(tags::ERROR).and_then(|v| v.as_bool()), Some(true));
+    assert_eq!(
+        span.tag(tags::HTTP_STATUS_CODE).and_then(|v| v.as_i64()),
+        Some(502)
+    );
+}
+
+#[tokio::test]
+async fn an_unread_body_finishes_as_client_gone() {
+    let tracer = MockTracer::new();
+    let client = ClientTracingLayer::new(tracer.clone()).layer(service_fn(echo_headers));
+    let response = client
+        .oneshot(Request::get("http://backend/").body(String::new()).unwrap())
+        .await
+        .unwrap();
+    assert!(tracer.finished_spans().is_empty());
+    drop(response);
+    let span = only(&tracer.finished_spans(), "GET");
+    assert_eq!(str_tag(&span, FINISH_REASON), Some("client_gone"));
+}
+
+#[test]
+fn header_values_that_cannot_be_headers_are_not_injected() {
+    // Baggage values that are not valid header values are skipped by the codec, never
+    // turned into a panic.
+    let tracer = MockTracer::new();
+    let span = tracer.start_span("with odd baggage");
+    span.set_baggage_item("line", "a\r\nb");
+    let mut headers = HeaderMap::new();
+    let context = span.context().unwrap();
+    let _ = tracer.inject(
+        &context,
+        opentracing_core::InjectCarrier::HttpHeaders(&mut headers),
+    );
+    assert!(headers.contains_key("ot-tracer-spanid"));
+    assert!(!headers.contains_key("ot-baggage-line"));
+}
