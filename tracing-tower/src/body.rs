@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
-use crate::finish::{FinishReason, SpanGuard, record_failure, run_active};
+use crate::finish::{FinishGuard, FinishReason, record_failure, run_active};
 
 pin_project! {
     /// A response body that finishes its span when the last frame has passed
@@ -17,13 +17,13 @@ pin_project! {
     pub struct TracedBody<B> {
         #[pin]
         inner: B,
-        guard: Option<SpanGuard>,
+        guard: Option<FinishGuard>,
     }
 }
 
 impl<B> TracedBody<B> {
-    /// `inner`, finishing `guard`'s span at its end; `None` when the span is already done.
-    pub(crate) fn new(inner: B, guard: Option<SpanGuard>) -> Self {
+    /// `inner`, finishing `guard`'s span at its end; with `None`, a plain body.
+    pub fn new(inner: B, guard: Option<FinishGuard>) -> Self {
         Self { inner, guard }
     }
 
@@ -86,7 +86,7 @@ impl<B: fmt::Debug> fmt::Debug for TracedBody<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TracedBody")
             .field("inner", &self.inner)
-            .field("span", &self.guard.as_ref().map(SpanGuard::span))
+            .field("span", &self.guard.as_ref().map(FinishGuard::span))
             .finish()
     }
 }

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
+use http::header::CONTENT_TYPE;
+use http::{HeaderMap, StatusCode};
 use opentracing_core::{Span, in_span, logs, tags};
 
 /// The tag that records why a span finished; its value is a [`FinishReason`] string.
@@ -67,34 +69,57 @@ pub enum FinishAt {
     HeadersForStreams,
 }
 
-/// Owns a span until it finishes; finishes it with `on_drop` if dropped first.
+impl FinishAt {
+    /// Whether a response with this head finishes its span at the headers rather than at
+    /// the body's end.
+    pub fn finishes_at_headers(self, status: StatusCode, headers: &HeaderMap) -> bool {
+        match self {
+            Self::BodyEnd => false,
+            Self::Headers => true,
+            Self::HeadersForStreams => {
+                status == StatusCode::SWITCHING_PROTOCOLS
+                    || headers
+                        .get(CONTENT_TYPE)
+                        .and_then(|value| value.to_str().ok())
+                        .is_some_and(|value| value.starts_with("text/event-stream"))
+            }
+        }
+    }
+}
+
+/// Owns a span until it finishes, so that it finishes exactly once with a
+/// [`FINISH_REASON`]: the one given to [`finish`](Self::finish), or the one given for a drop
+/// if the guard is dropped first (a cancelled future, a body dropped half way).
 #[derive(Debug)]
-pub(crate) struct SpanGuard {
+pub struct FinishGuard {
     span: Span,
     on_drop: FinishReason,
 }
 
-impl SpanGuard {
-    pub(crate) fn new(span: Span, on_drop: FinishReason) -> Self {
+impl FinishGuard {
+    /// Guards `span`, which finishes with `on_drop` if the guard is dropped.
+    pub fn new(span: Span, on_drop: FinishReason) -> Self {
         Self { span, on_drop }
     }
 
-    pub(crate) fn span(&self) -> &Span {
+    /// The span.
+    pub fn span(&self) -> &Span {
         &self.span
     }
 
     /// The same guard, finishing with `reason` if it is dropped from now on.
-    pub(crate) fn on_drop(mut self, reason: FinishReason) -> Self {
+    pub fn on_drop(mut self, reason: FinishReason) -> Self {
         self.on_drop = reason;
         self
     }
 
-    pub(crate) fn finish(self, reason: FinishReason) {
+    /// Finishes the span now, tagged with `reason`.
+    pub fn finish(self, reason: FinishReason) {
         drop(self.on_drop(reason));
     }
 }
 
-impl Drop for SpanGuard {
+impl Drop for FinishGuard {
     fn drop(&mut self) {
         self.span.set_tag(FINISH_REASON, self.on_drop.as_str());
         self.span.finish();
@@ -103,7 +128,7 @@ impl Drop for SpanGuard {
 
 /// Runs `f` with the guarded span active. If `f` panics, the span is tagged as an error,
 /// finished with [`FinishReason::Panic`], and the panic goes on.
-pub(crate) fn run_active<R>(guard: &mut Option<SpanGuard>, f: impl FnOnce() -> R) -> R {
+pub(crate) fn run_active<R>(guard: &mut Option<FinishGuard>, f: impl FnOnce() -> R) -> R {
     let Some(active) = guard else { return f() };
     match catch_unwind(AssertUnwindSafe(|| in_span(active.span(), f))) {
         Ok(output) => output,

@@ -11,7 +11,7 @@ use http_body::Body;
 use pin_project_lite::pin_project;
 
 use crate::body::TracedBody;
-use crate::finish::{FinishReason, SpanGuard, record_failure, run_active};
+use crate::finish::{FinishGuard, FinishReason, record_failure, run_active};
 use crate::response::ResponseConfig;
 
 pin_project! {
@@ -23,13 +23,13 @@ pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
-        guard: Option<SpanGuard>,
+        guard: Option<FinishGuard>,
         config: Arc<ResponseConfig>,
     }
 }
 
 impl<F> ResponseFuture<F> {
-    pub(crate) fn new(inner: F, guard: Option<SpanGuard>, config: Arc<ResponseConfig>) -> Self {
+    pub(crate) fn new(inner: F, guard: Option<FinishGuard>, config: Arc<ResponseConfig>) -> Self {
         Self {
             inner,
             guard,
@@ -70,7 +70,7 @@ where
 impl<F> fmt::Debug for ResponseFuture<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseFuture")
-            .field("span", &self.guard.as_ref().map(SpanGuard::span))
+            .field("span", &self.guard.as_ref().map(FinishGuard::span))
             .finish_non_exhaustive()
     }
 }

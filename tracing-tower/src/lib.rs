@@ -72,6 +72,7 @@ pub mod client;
 mod finish;
 mod future;
 mod headers;
+pub mod integration;
 mod operation_name;
 mod peer;
 mod response;

@@ -37,8 +37,9 @@ where
     }
 }
 
-/// The method's name, without allocating for the standard methods.
-pub(crate) fn method_key(method: &Method) -> Key {
+/// The method's name as a span tag value or operation name, without allocating for the
+/// standard methods.
+pub fn method_key(method: &Method) -> Key {
     let name = match *method {
         Method::GET => "GET",
         Method::POST => "POST",

@@ -56,8 +56,9 @@ where
     }
 }
 
-/// Tags `peer.ipv4` or `peer.ipv6` and `peer.port`.
-pub(crate) fn tag_peer_addr(span: &Span, addr: SocketAddr) {
+/// Tags `peer.ipv4` or `peer.ipv6` and `peer.port` (an IPv4-mapped IPv6 address is written
+/// as IPv4).
+pub fn tag_peer_addr(span: &Span, addr: SocketAddr) {
     let ip = addr.ip().to_canonical();
     let key = if ip.is_ipv4() {
         tags::PEER_HOST_IPV4
@@ -68,15 +69,21 @@ pub(crate) fn tag_peer_addr(span: &Span, addr: SocketAddr) {
         .set_tag(tags::PEER_PORT, i64::from(addr.port()));
 }
 
-/// Tags the host of a request's URI as `peer.hostname`, or `peer.ipv4`/`peer.ipv6` for an
-/// address, and `peer.port` (the scheme's default when the URI has none).
+/// Tags the host of a request's URI; see [`tag_peer_host`].
 pub(crate) fn tag_peer_uri(span: &Span, uri: &http::Uri) {
-    let Some(host) = uri.host() else { return };
-    let port = uri.port_u16().or_else(|| match uri.scheme_str() {
-        Some("https") => Some(443),
-        Some("http") => Some(80),
-        _ => None,
-    });
+    if let Some(host) = uri.host() {
+        let default_port = match uri.scheme_str() {
+            Some("https") => Some(443),
+            Some("http") => Some(80),
+            _ => None,
+        };
+        tag_peer_host(span, host, uri.port_u16().or(default_port));
+    }
+}
+
+/// Tags a request's target host as `peer.hostname`, or as `peer.ipv4`/`peer.ipv6` when it is
+/// an address (IPv6 in brackets or not), and `peer.port` when known.
+pub fn tag_peer_host(span: &Span, host: &str, port: Option<u16>) {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     match bare.parse::<std::net::IpAddr>() {
         Ok(ip) if ip.is_ipv4() => span.set_tag(tags::PEER_HOST_IPV4, bare.to_owned()),

@@ -1,11 +1,11 @@
 //! What both layers do when the response headers arrive.
 
-use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
-use http::{Response, StatusCode};
+use http::Response;
+use http::header::{HeaderName, HeaderValue};
 use http_body::Body;
 use opentracing_core::tags;
 
-use crate::finish::{FinishAt, FinishReason, SpanGuard};
+use crate::finish::{FinishAt, FinishGuard, FinishReason};
 use crate::headers::HeaderCapture;
 
 /// Per-layer settings for the response side.
@@ -22,8 +22,8 @@ impl ResponseConfig {
     pub(crate) fn on_response<B: Body>(
         &self,
         response: &mut Response<B>,
-        guard: SpanGuard,
-    ) -> Option<SpanGuard> {
+        guard: FinishGuard,
+    ) -> Option<FinishGuard> {
         let span = guard.span();
         let status = response.status();
         if span.is_recording() {
@@ -42,26 +42,14 @@ impl ResponseConfig {
         if response.body().is_end_stream() {
             guard.finish(FinishReason::Complete);
             None
-        } else if self.finishes_at_headers(response) {
+        } else if self
+            .finish_at
+            .finishes_at_headers(status, response.headers())
+        {
             guard.finish(FinishReason::Headers);
             None
         } else {
             Some(guard.on_drop(FinishReason::ClientGone))
-        }
-    }
-
-    fn finishes_at_headers<B>(&self, response: &Response<B>) -> bool {
-        match self.finish_at {
-            FinishAt::BodyEnd => false,
-            FinishAt::Headers => true,
-            FinishAt::HeadersForStreams => {
-                response.status() == StatusCode::SWITCHING_PROTOCOLS
-                    || response
-                        .headers()
-                        .get(CONTENT_TYPE)
-                        .and_then(|value| value.to_str().ok())
-                        .is_some_and(|value| value.starts_with("text/event-stream"))
-            }
         }
     }
 }

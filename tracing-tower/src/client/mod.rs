@@ -41,7 +41,7 @@
 //!   its message); when the response future is dropped (`cancelled`); on a panic (`panic`).
 //!   `http.status_code` is tagged when the headers arrive, with `error=true` for a 5xx.
 
-mod inject;
+pub(crate) mod inject;
 mod layer;
 mod service;
 

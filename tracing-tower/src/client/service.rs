@@ -10,7 +10,7 @@ use tower_service::Service;
 
 use super::ClientTracingLayer;
 use super::inject::inject_headers;
-use crate::finish::{FinishReason, SpanGuard, run_active};
+use crate::finish::{FinishGuard, FinishReason, run_active};
 use crate::operation_name::{MakeOperationName, method_key};
 use crate::peer::tag_peer_uri;
 use crate::{ResponseFuture, TracedBody};
@@ -80,7 +80,7 @@ where
             inject_headers(&layer.tracer, &context, request.headers_mut());
         }
         // A no-op span has nothing to activate or finish.
-        let mut guard = (!span.is_noop()).then(|| SpanGuard::new(span, FinishReason::Cancelled));
+        let mut guard = (!span.is_noop()).then(|| FinishGuard::new(span, FinishReason::Cancelled));
         let inner = run_active(&mut guard, || self.inner.call(request));
         ResponseFuture::new(inner, guard, config.response.clone())
     }

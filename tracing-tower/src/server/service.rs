@@ -9,7 +9,7 @@ use opentracing_core::{ExtractCarrier, PropagationError, Span, SpanContext, Trac
 use tower_service::Service;
 
 use super::{RequestFilter, ServerTracingLayer};
-use crate::finish::{FinishReason, SpanGuard, run_active};
+use crate::finish::{FinishGuard, FinishReason, run_active};
 use crate::operation_name::{MakeOperationName, method_key};
 use crate::peer::{PeerAddr, tag_peer_addr};
 use crate::url::bounded;
@@ -73,7 +73,7 @@ where
             request.extensions_mut().insert(span.clone());
         }
         // A no-op span has nothing to activate or finish.
-        let mut guard = (!span.is_noop()).then(|| SpanGuard::new(span, FinishReason::Cancelled));
+        let mut guard = (!span.is_noop()).then(|| FinishGuard::new(span, FinishReason::Cancelled));
         let inner = run_active(&mut guard, || self.inner.call(request));
         ResponseFuture::new(inner, guard, self.layer.config.response.clone())
     }
