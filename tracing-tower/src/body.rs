@@ -4,32 +4,56 @@ use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use bytes::Buf;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
 use crate::finish::{FinishGuard, FinishReason, record_failure, run_active};
 
 pin_project! {
-    /// A response body that finishes its span when the last frame has passed
-    /// ([`FinishReason::Complete`]), when a frame fails ([`FinishReason::BodyError`]), or when
-    /// it is dropped before the end ([`FinishReason::ClientGone`]). The span is active while
-    /// the inner body makes each frame, so a streaming body's own spans nest under it.
+    /// A response body that finishes its span at its end ([`FinishReason::Complete`]): when
+    /// the last frame has passed, or when as many bytes as its known length have (a server
+    /// stops polling then). It finishes with [`FinishReason::BodyError`] when a frame fails,
+    /// and [`FinishReason::ClientGone`] when dropped before its end. Until then the span is
+    /// active while the inner body makes each frame, so a streaming body's own spans nest
+    /// under it.
     pub struct TracedBody<B> {
         #[pin]
         inner: B,
         guard: Option<FinishGuard>,
+        // Bytes still to come when the length is known.
+        remaining: Option<u64>,
+    }
+}
+
+impl<B: Body> TracedBody<B> {
+    /// `inner`, finishing `guard`'s span at its end; with `None`, a plain body. The length
+    /// is taken from the body's exact size hint.
+    pub fn new(inner: B, guard: Option<FinishGuard>) -> Self {
+        let remaining = inner.size_hint().exact();
+        Self::with_length(inner, guard, remaining)
     }
 }
 
 impl<B> TracedBody<B> {
-    /// `inner`, finishing `guard`'s span at its end; with `None`, a plain body.
-    pub fn new(inner: B, guard: Option<FinishGuard>) -> Self {
-        Self { inner, guard }
+    /// `inner` of `length` bytes (from a `content-length` header, say), finishing `guard`'s
+    /// span once they have passed.
+    pub fn with_length(inner: B, guard: Option<FinishGuard>, length: Option<u64>) -> Self {
+        Self {
+            inner,
+            guard,
+            remaining: length,
+        }
     }
 
     /// The inner body.
     pub fn get_ref(&self) -> &B {
         &self.inner
+    }
+
+    /// The inner body, mutably.
+    pub fn get_mut(&mut self) -> &mut B {
+        &mut self.inner
     }
 }
 
@@ -37,7 +61,7 @@ impl<B: Default> Default for TracedBody<B> {
     /// An empty body without a span, for middleware that makes its own responses (such as
     /// a timeout).
     fn default() -> Self {
-        Self::new(B::default(), None)
+        Self::with_length(B::default(), None, None)
     }
 }
 
@@ -58,8 +82,15 @@ where
         let reason = match &frame {
             Poll::Pending => return frame,
             Poll::Ready(None) => FinishReason::Complete,
-            Poll::Ready(Some(Ok(_))) if this.inner.is_end_stream() => FinishReason::Complete,
-            Poll::Ready(Some(Ok(_))) => return frame,
+            Poll::Ready(Some(Ok(data))) => {
+                if let (Some(remaining), Some(data)) = (this.remaining.as_mut(), data.data_ref()) {
+                    *remaining = remaining.saturating_sub(data.remaining() as u64);
+                }
+                if *this.remaining != Some(0) && !this.inner.is_end_stream() {
+                    return frame;
+                }
+                FinishReason::Complete
+            }
             Poll::Ready(Some(Err(error))) => {
                 if let Some(guard) = this.guard {
                     record_failure(guard.span(), error);

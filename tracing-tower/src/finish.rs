@@ -7,6 +7,8 @@ use http::header::CONTENT_TYPE;
 use http::{HeaderMap, StatusCode};
 use opentracing_core::{Span, in_span, logs, tags};
 
+use crate::url::bounded;
+
 /// The tag that records why a span finished; its value is a [`FinishReason`] string.
 pub const FINISH_REASON: &str = "finish.reason";
 
@@ -81,7 +83,8 @@ impl FinishAt {
                     || headers
                         .get(CONTENT_TYPE)
                         .and_then(|value| value.to_str().ok())
-                        .is_some_and(|value| value.starts_with("text/event-stream"))
+                        .and_then(|value| value.split(';').next())
+                        .is_some_and(|media| media.trim().eq_ignore_ascii_case("text/event-stream"))
             }
         }
     }
@@ -147,7 +150,7 @@ pub(crate) fn record_failure<E: fmt::Display>(span: &Span, error: &E) {
         span.set_tag(tags::ERROR, true).log_kv([
             (logs::EVENT, "error".to_owned()),
             (logs::ERROR_KIND, std::any::type_name::<E>().to_owned()),
-            (logs::MESSAGE, error.to_string()),
+            (logs::MESSAGE, bounded(error.to_string())),
         ]);
     }
 }

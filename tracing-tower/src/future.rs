@@ -25,15 +25,22 @@ pin_project! {
         inner: F,
         guard: Option<FinishGuard>,
         config: Arc<ResponseConfig>,
+        head_request: bool,
     }
 }
 
 impl<F> ResponseFuture<F> {
-    pub(crate) fn new(inner: F, guard: Option<FinishGuard>, config: Arc<ResponseConfig>) -> Self {
+    pub(crate) fn new(
+        inner: F,
+        guard: Option<FinishGuard>,
+        config: Arc<ResponseConfig>,
+        head_request: bool,
+    ) -> Self {
         Self {
             inner,
             guard,
             config,
+            head_request,
         }
     }
 }
@@ -51,11 +58,12 @@ where
         let result = ready!(run_active(this.guard, || this.inner.poll(cx)));
         let guard = this.guard.take();
         Poll::Ready(match (result, guard) {
-            (Ok(mut response), Some(guard)) => {
-                let guard = this.config.on_response(&mut response, guard);
-                Ok(response.map(|body| TracedBody::new(body, guard)))
+            (Ok(response), Some(guard)) => {
+                Ok(this.config.on_response(response, guard, *this.head_request))
             }
-            (Ok(response), None) => Ok(response.map(|body| TracedBody::new(body, None))),
+            (Ok(response), None) => {
+                Ok(response.map(|body| TracedBody::with_length(body, None, None)))
+            }
             (Err(error), guard) => {
                 if let Some(guard) = guard {
                     record_failure(guard.span(), &error);

@@ -28,11 +28,11 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
 //! let tracer = MockTracer::new();
-//! let handler = tower::service_fn(|_request: Request<String>| async {
+//! let handler_tracer = tracer.clone();
+//! let handler = tower::service_fn(move |_request: Request<String>| {
 //!     // The server span is active here: spans started now are its children.
-//!     let query = MockTracer::new().start_span("db query");
-//!     query.finish();
-//!     Ok::<_, Infallible>(Response::new(String::from("hello")))
+//!     handler_tracer.start_span("db query").finish();
+//!     async { Ok::<_, Infallible>(Response::new(String::from("hello"))) }
 //! });
 //! let service = ServiceBuilder::new()
 //!     .layer(CatchPanicLayer::new())
@@ -40,8 +40,11 @@
 //!     .layer(ServerTracingLayer::new(tracer.clone()))
 //!     .service(handler);
 //!
+//! // A caller's context, in the mock tracer's OpenTracing headers.
 //! let request = Request::get("/hello")
-//!     .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+//!     .header("ot-tracer-traceid", "4bf92f3577b34da6a3ce929d0e0e4736")
+//!     .header("ot-tracer-spanid", "f067aa0ba902b7")
+//!     .header("ot-tracer-sampled", "true")
 //!     .body(String::new())
 //!     .unwrap();
 //! let response = service.oneshot(request).await.unwrap();
@@ -50,15 +53,16 @@
 //! assert_eq!(body.to_bytes(), "hello");
 //!
 //! let spans = tracer.finished_spans();
-//! let server = spans.last().unwrap();
+//! let (query, server) = (&spans[0], &spans[1]);
 //! assert_eq!(server.operation_name(), "GET");
+//! assert_eq!(server.context().trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+//! assert_eq!(query.parent_id(), Some(server.context().span_id()));
 //! assert_eq!(server.tag(tags::HTTP_STATUS_CODE).and_then(|v| v.as_i64()), Some(200));
 //! assert_eq!(server.tag("finish.reason").and_then(|v| v.as_str()), Some("complete"));
 //! # }
 //! ```
 //!
-//! The mock tracer reads OpenTracing headers (`ot-tracer-*`), so the `traceparent` above
-//! starts a new trace with it; the reference tracer reads W3C, B3 and Jaeger headers too.
+//! The reference tracer reads W3C, B3 and Jaeger headers too, as configured.
 //!
 //! See [`server`] and [`client`] for when each span starts, is active and finishes, and
 //! the options.

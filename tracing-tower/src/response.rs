@@ -1,10 +1,11 @@
 //! What both layers do when the response headers arrive.
 
-use http::Response;
-use http::header::{HeaderName, HeaderValue};
+use http::header::{CONTENT_LENGTH, HeaderName, HeaderValue};
+use http::{Response, StatusCode};
 use http_body::Body;
 use opentracing_core::tags;
 
+use crate::body::TracedBody;
 use crate::finish::{FinishAt, FinishGuard, FinishReason};
 use crate::headers::HeaderCapture;
 
@@ -18,12 +19,15 @@ pub(crate) struct ResponseConfig {
 
 impl ResponseConfig {
     /// Tags the span from the response's head, writes the trace id header if asked, and
-    /// hands back the guard for the body, or `None` when the span finished here.
+    /// wraps the body so that it finishes the span, unless the span finishes here: for a
+    /// response without a body (to `HEAD`, or `1xx`, `204`, `304`, or empty) or with
+    /// [`FinishAt`] saying so.
     pub(crate) fn on_response<B: Body>(
         &self,
-        response: &mut Response<B>,
+        mut response: Response<B>,
         guard: FinishGuard,
-    ) -> Option<FinishGuard> {
+        head_request: bool,
+    ) -> Response<TracedBody<B>> {
         let span = guard.span();
         let status = response.status();
         if span.is_recording() {
@@ -39,7 +43,17 @@ impl ResponseConfig {
         {
             response.headers_mut().insert(name.clone(), value);
         }
-        if response.body().is_end_stream() {
+        let length = response.body().size_hint().exact().or_else(|| {
+            let header = response.headers().get(CONTENT_LENGTH)?;
+            header.to_str().ok()?.parse().ok()
+        });
+        let bodyless = head_request
+            || status.is_informational()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::NOT_MODIFIED
+            || length == Some(0)
+            || response.body().is_end_stream();
+        let guard = if bodyless {
             guard.finish(FinishReason::Complete);
             None
         } else if self
@@ -50,6 +64,7 @@ impl ResponseConfig {
             None
         } else {
             Some(guard.on_drop(FinishReason::ClientGone))
-        }
+        };
+        response.map(|body| TracedBody::with_length(body, guard, length))
     }
 }

@@ -11,7 +11,8 @@ pub const MAX_TAG_VALUE_LEN: usize = 2048;
 
 /// Writes URLs for the `http.url` tag without secrets: the userinfo (`user:password@`) and
 /// the fragment are removed, and every query value is replaced by [`REDACTED`] unless its
-/// parameter name is allowed. Names are compared exactly as they appear in the URL.
+/// parameter name is allowed (a query piece without `=` is replaced whole, unless allowed).
+/// Names are compared exactly as they appear in the URL.
 ///
 /// ```
 /// use tracing_tower::UrlRedactor;
@@ -63,6 +64,8 @@ impl UrlRedactor {
                         out.push('=');
                         out.push_str(REDACTED);
                     }
+                    // A piece without `=` may be a secret itself (`/verify?<token>`).
+                    None if !pair.is_empty() && !self.allows(pair) => out.push_str(REDACTED),
                     _ => out.push_str(pair),
                 }
             }
@@ -75,19 +78,26 @@ impl UrlRedactor {
     }
 }
 
-/// Appends `base` (scheme, authority and path) without the authority's userinfo.
+/// Appends `base` (scheme, authority and path, or an authority alone as in `CONNECT`)
+/// without the authority's userinfo.
 fn push_without_userinfo(out: &mut String, base: &str) {
-    let Some((scheme, rest)) = base.split_once("://") else {
-        out.push_str(base);
-        return;
+    let (scheme, rest) = match base.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None if base.starts_with('/') => {
+            out.push_str(base);
+            return;
+        }
+        None => (None, base),
     };
     let authority_end = rest.find('/').unwrap_or(rest.len());
     let (authority, path) = rest.split_at(authority_end);
     let host = authority
         .rsplit_once('@')
         .map_or(authority, |(_, host)| host);
-    out.push_str(scheme);
-    out.push_str("://");
+    if let Some(scheme) = scheme {
+        out.push_str(scheme);
+        out.push_str("://");
+    }
     out.push_str(host);
     out.push_str(path);
 }
@@ -132,15 +142,24 @@ mod tests {
             "http://host:1/x@y"
         );
         assert_eq!(redactor.redact("/mail/a@b"), "/mail/a@b");
+        assert_eq!(
+            redactor.redact("user:pw@proxy.example:443"),
+            "proxy.example:443"
+        );
+        assert_eq!(
+            redactor.redact("http://u:p@[2001:db8::1]:8080/"),
+            "http://[2001:db8::1]:8080/"
+        );
     }
 
     #[test]
-    fn redacts_each_value_and_keeps_bare_flags_and_empty_pieces() {
+    fn redacts_each_value_and_bare_pieces_unless_allowed() {
         let redactor = UrlRedactor::allowing(["keep"]);
         assert_eq!(
             redactor.redact("/p?a=1&flag&&keep=2&b=&keep"),
-            "/p?a=REDACTED&flag&&keep=2&b=REDACTED&keep"
+            "/p?a=REDACTED&REDACTED&&keep=2&b=REDACTED&keep"
         );
+        assert_eq!(redactor.redact("/verify?eyJhbGciOi"), "/verify?REDACTED");
         assert_eq!(redactor.redact("/p?"), "/p?");
         assert_eq!(redactor.redact("/p?q=a=b"), "/p?q=REDACTED");
     }

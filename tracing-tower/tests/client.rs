@@ -253,3 +253,57 @@ fn header_values_that_cannot_be_headers_are_not_injected() {
     assert!(headers.contains_key("ot-tracer-spanid"));
     assert!(!headers.contains_key("ot-baggage-line"));
 }
+
+#[tokio::test]
+async fn a_timeout_around_the_client_cancels_the_span() {
+    let tracer = MockTracer::new();
+    let client = tower::ServiceBuilder::new()
+        .timeout(std::time::Duration::from_millis(20))
+        .layer(ClientTracingLayer::new(tracer.clone()))
+        .service(service_fn(|_: Request<String>| async {
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            Ok::<_, Infallible>(Response::new(String::new()))
+        }));
+    let request = Request::get("http://backend/").body(String::new()).unwrap();
+    assert!(client.oneshot(request).await.is_err());
+    let span = only(&tracer.finished_spans(), "GET");
+    assert_eq!(str_tag(&span, FINISH_REASON), Some("cancelled"));
+}
+
+#[tokio::test]
+async fn a_failing_body_and_a_panicking_client() {
+    let tracer = MockTracer::new();
+    let (frames, body) = support::ChannelBody::new(tracer.clone());
+    let body = std::sync::Mutex::new(Some(body));
+    let client = ClientTracingLayer::new(tracer.clone()).layer(service_fn(move |_| {
+        let body = body.lock().unwrap().take().unwrap();
+        async move { Ok::<_, Infallible>(Response::new(body)) }
+    }));
+    let response = client
+        .oneshot(Request::get("http://backend/").body(String::new()).unwrap())
+        .await
+        .unwrap();
+    frames.send(Err(support::BodyFailed)).unwrap();
+    assert!(
+        http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .is_err()
+    );
+    let span = only(&tracer.finished_spans(), "GET");
+    assert_eq!(str_tag(&span, FINISH_REASON), Some("body_error"));
+    assert_eq!(span.tag(tags::ERROR).and_then(|v| v.as_bool()), Some(true));
+
+    let tracer = MockTracer::new();
+    let client =
+        ClientTracingLayer::new(tracer.clone()).layer(service_fn(|_: Request<String>| async {
+            panic!("client bug");
+            #[allow(unreachable_code)]
+            Ok::<Response<String>, Infallible>(Response::new(String::new()))
+        }));
+    let request = Request::get("http://backend/").body(String::new()).unwrap();
+    let joined = tokio::spawn(client.oneshot(request)).await;
+    assert!(joined.unwrap_err().is_panic());
+    let span = only(&tracer.finished_spans(), "GET");
+    assert_eq!(str_tag(&span, FINISH_REASON), Some("panic"));
+    assert_eq!(span.tag(tags::ERROR).and_then(|v| v.as_bool()), Some(true));
+}

@@ -97,3 +97,83 @@ async fn opentracing_headers() {
     let recorder = Arc::new(InMemoryRecorder::new());
     server_is_child_of_client(tracer_speaking(OtHeaders, &recorder), &recorder).await;
 }
+
+/// Waits until `recorder` holds `count` spans (a server finishes just after its last byte).
+async fn wait_for(
+    recorder: &InMemoryRecorder,
+    count: usize,
+) -> Vec<opentracing_core::FinishedSpan> {
+    for _ in 0..200 {
+        if recorder.spans().len() >= count {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    recorder.spans()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_requests_and_sized_streams_finish_complete_over_hyper() {
+    use http_body_util::{BodyExt, StreamBody};
+
+    let recorder = Arc::new(InMemoryRecorder::new());
+    let tracer = tracer_speaking(W3cTraceContext, &recorder);
+    // A streamed body with a Content-Length: hyper stops polling after the last byte.
+    let server = ServerTracingLayer::new(tracer).layer(service_fn(
+        |_: Request<hyper::body::Incoming>| async {
+            let chunks = ["abc", "def"].map(|chunk| {
+                Ok::<_, std::convert::Infallible>(http_body::Frame::data(bytes::Bytes::from(chunk)))
+            });
+            let body = StreamBody::new(SlowStream(chunks.into_iter()));
+            let mut response = http::Response::new(body);
+            response
+                .headers_mut()
+                .insert(http::header::CONTENT_LENGTH, "6".parse().unwrap());
+            Ok::<_, std::convert::Infallible>(response)
+        },
+    ));
+    let addr = serve(server).await;
+    let client = hyper_client();
+
+    let response = client
+        .request(
+            Request::get(format!("http://{addr}/"))
+                .body(String::new())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        response.into_body().collect().await.unwrap().to_bytes(),
+        "abcdef"
+    );
+    let head = Request::head(format!("http://{addr}/"))
+        .body(String::new())
+        .unwrap();
+    client.request(head).await.unwrap();
+
+    let spans = wait_for(&recorder, 2).await;
+    assert_eq!(spans.len(), 2);
+    for span in &spans {
+        assert_eq!(
+            str_tag(span, tracing_tower::FINISH_REASON),
+            Some("complete"),
+            "{span:?}"
+        );
+    }
+}
+
+/// A stream that never says it has ended until polled past its last item, as most
+/// streaming bodies do.
+struct SlowStream<I>(I);
+
+impl<I: Iterator + Unpin> futures_core::Stream for SlowStream<I> {
+    type Item = I::Item;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<I::Item>> {
+        std::task::Poll::Ready(self.0.next())
+    }
+}

@@ -637,6 +637,27 @@ async fn bad_inbound_headers_start_a_new_trace_and_the_request_is_served() {
             ),
         ],
         vec![
+            (
+                "x-b3-traceid",
+                HeaderValue::from_static("4bf92f3577b34da6a3ce929d0e0e4736"),
+            ),
+            (
+                "x-b3-traceid",
+                HeaderValue::from_static("11111111111111111111111111111111"),
+            ),
+            ("x-b3-spanid", HeaderValue::from_static("00f067aa0ba902b7")),
+        ],
+        vec![
+            (
+                "uber-trace-id",
+                HeaderValue::from_static("4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1"),
+            ),
+            (
+                "uber-trace-id",
+                HeaderValue::from_static("11111111111111111111111111111111:00f067aa0ba902b7:0:1"),
+            ),
+        ],
+        vec![
             ("traceparent", HeaderValue::from_static("garbage")),
             (
                 "tracestate",
@@ -659,6 +680,106 @@ async fn bad_inbound_headers_start_a_new_trace_and_the_request_is_served() {
         assert_eq!(spans.len(), 1, "{headers:?}");
         assert_eq!(spans[0].parent_id(), None, "{headers:?} continued a trace");
         assert!(spans[0].context().trace_state().is_empty(), "{headers:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_64_kib_tracestate_is_dropped_and_the_trace_continues() {
+    let recorder = Arc::new(InMemoryRecorder::new());
+    let service = ServerTracingLayer::new(reading_every_codec(&recorder))
+        .layer(service_fn(|_| answer("served")));
+    let parent = "00f067aa0ba902b7";
+    let request = Request::get("/")
+        .header(
+            "traceparent",
+            format!("00-4bf92f3577b34da6a3ce929d0e0e4736-{parent}-01"),
+        )
+        .header("tracestate", format!("k={}", "v".repeat(64 * 1024)))
+        .body(String::new())
+        .unwrap();
+    let response = service.oneshot(request).await.unwrap();
+    assert_eq!(text(response.into_body()).await, "served");
+    let span = &recorder.spans()[0];
+    assert_eq!(span.parent_id().unwrap().to_string(), parent);
+    assert!(span.context().trace_state().is_empty());
+}
+
+#[tokio::test]
+async fn a_filtered_request_at_a_public_edge_passes_nothing_on() {
+    let tracer = MockTracer::new();
+    let handler_tracer = tracer.clone();
+    let service = ServerTracingLayer::new(tracer.clone())
+        .inbound_context(InboundContext::NewTraceFollowsFrom)
+        .filter_with(|_: &Request<String>| false)
+        .trace_id_response_header(HeaderName::from_static("x-trace-id"))
+        .layer(service_fn(move |_| {
+            handler_tracer.start_span("downstream call").finish();
+            answer("ok")
+        }));
+    let response = service.oneshot(from_caller("/health")).await.unwrap();
+    assert!(!response.headers().contains_key("x-trace-id"));
+    let spans = tracer.finished_spans();
+    assert_eq!(spans.len(), 1);
+    assert_eq!(spans[0].parent_id(), None);
+    assert_ne!(spans[0].context().trace_id().to_string(), OT_CALLER[0].1);
+}
+
+#[tokio::test]
+async fn a_panic_while_the_body_streams_is_recorded() {
+    struct PanickingBody;
+    impl http_body::Body for PanickingBody {
+        type Data = bytes::Bytes;
+        type Error = Infallible;
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Infallible>>> {
+            panic!("body bug")
+        }
+    }
+    let tracer = MockTracer::new();
+    let service = ServerTracingLayer::new(tracer.clone()).layer(service_fn(|_| async {
+        Ok::<_, Infallible>(Response::new(PanickingBody))
+    }));
+    let body = service.oneshot(get("/")).await.unwrap().into_body();
+    let polled = tokio::spawn(async move { body.collect().await.map(|_| ()) }).await;
+    assert!(polled.unwrap_err().is_panic());
+    let span = only(&tracer.finished_spans(), "GET");
+    assert_eq!(reason(&span), Some("panic"));
+    assert_eq!(span.tag(tags::ERROR).and_then(|v| v.as_bool()), Some(true));
+}
+
+#[tokio::test]
+async fn endless_streams_are_recognised_whatever_the_case_and_upgrades_end_at_once() {
+    for (status, content_type, expected) in [
+        (
+            StatusCode::OK,
+            "Text/Event-Stream; charset=utf-8",
+            "headers",
+        ),
+        // A 101 has no body of its own (the upgraded connection is not one): complete.
+        (
+            StatusCode::SWITCHING_PROTOCOLS,
+            "application/octet-stream",
+            "complete",
+        ),
+    ] {
+        let tracer = MockTracer::new();
+        let (_frames, body) = ChannelBody::new(tracer.clone());
+        let body = std::sync::Mutex::new(Some(body));
+        let service = ServerTracingLayer::new(tracer.clone())
+            .finish_at(FinishAt::HeadersForStreams)
+            .layer(service_fn(move |_: Request<String>| {
+                let mut response = Response::new(body.lock().unwrap().take().unwrap());
+                *response.status_mut() = status;
+                response
+                    .headers_mut()
+                    .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+                async move { Ok::<_, Infallible>(response) }
+            }));
+        let _open = service.oneshot(get("/")).await.unwrap();
+        let span = only(&tracer.finished_spans(), "GET");
+        assert_eq!(reason(&span), Some(expected), "{content_type}");
     }
 }
 

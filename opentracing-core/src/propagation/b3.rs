@@ -1,6 +1,6 @@
 //! Zipkin's B3 headers: the `X-B3-*` multi-header form and the single `b3` header.
 
-use super::fields::{parse_flag, push_hex, push_trace_hex};
+use super::fields::{parse_flag, push_hex, push_trace_hex, sole_value};
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::context::SpanContext;
 use crate::ids::{SpanId, TraceId};
@@ -103,7 +103,8 @@ impl Codec for B3 {
 
     fn extract(&self, carrier: &dyn Extractor) -> Result<Option<SpanContext>, PropagationError> {
         let corrupted = |reason| PropagationError::corrupted(Format::HttpHeaders, reason);
-        match carrier.get(SINGLE).map(parse_single) {
+        let single = sole_value(carrier, SINGLE).map_err(corrupted)?;
+        match single.map(parse_single) {
             Some(Ok(context)) => Ok(Some(context)),
             // Brave's fallback: an unreadable `b3` is overruled by readable multi headers.
             Some(Err(reason)) => match extract_multi(carrier) {
@@ -222,8 +223,11 @@ fn extract_multi(carrier: &dyn Extractor) -> Result<Option<SpanContext>, &'stati
     } else {
         sampled.map(Sampling::from_sampled)
     };
-    let parent = carrier.get(PARENT_ID);
-    match (carrier.get(TRACE_ID), carrier.get(SPAN_ID)) {
+    let parent = sole_value(carrier, PARENT_ID)?;
+    match (
+        sole_value(carrier, TRACE_ID)?,
+        sole_value(carrier, SPAN_ID)?,
+    ) {
         (Some(trace), Some(span)) => {
             let trace_id =
                 parse_trace_id(trace).ok_or("x-b3-traceid must be 16 or 32 lower-hex")?;
@@ -367,7 +371,8 @@ mod tests {
             ("bare sampled 1 is a sampling-only accept", &[("x-b3-sampled", "1")], only(Accept)),
             ("bare flags 1 is a sampling-only debug", &[("x-b3-flags", "1")], only(Debug)),
             ("bare ignored flags: no context", &[("x-b3-flags", "0")], Nothing),
-            ("first of repeated headers wins", &[t, s, ("x-b3-sampled", "0"), ("X-B3-Sampled", "junk")], Cx(ids(T128, S, None, Deny))),
+            ("first of repeated sampled headers wins", &[t, s, ("x-b3-sampled", "0"), ("X-B3-Sampled", "junk")], Cx(ids(T128, S, None, Deny))),
+            ("a repeated id is corrupted: which to trust cannot be told", &[t, s, ("X-B3-SpanId", P)], Corrupted),
             ("empty sampled is malformed", &[t, s, ("x-b3-sampled", "")], Corrupted),
             ("junk sampled is malformed", &[t, s, ("x-b3-sampled", "yes")], Corrupted),
             ("d is single-header only", &[t, s, ("x-b3-sampled", "d")], Corrupted),

@@ -1,5 +1,6 @@
 //! Small field parsers and writers shared by the text codecs.
 
+use super::Extractor;
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
 use crate::baggage::Baggage;
 use crate::ids::TraceId;
@@ -101,5 +102,19 @@ mod tests {
         let mut out = String::new();
         push_trace_hex(&mut out, TraceId::new(0xab).unwrap());
         assert_eq!(out, "00000000000000ab");
+    }
+}
+
+/// The value of a header that carries ids and must appear at most once: two of them leave
+/// no way to tell which to trust, so they are an error (as two `traceparent` are).
+pub(crate) fn sole_value<'c>(
+    carrier: &'c dyn Extractor,
+    key: &str,
+) -> Result<Option<&'c str>, &'static str> {
+    let mut count = 0usize;
+    carrier.for_each_value(key, &mut |_| count += 1);
+    match count {
+        0 | 1 => Ok(carrier.get(key)),
+        _ => Err("a trace header is repeated"),
     }
 }

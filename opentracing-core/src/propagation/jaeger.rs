@@ -4,7 +4,9 @@
 use std::borrow::Cow;
 
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
-use super::fields::{baggage_within_limits, push_hex, push_trace_hex, strip_prefix_ignore_case};
+use super::fields::{
+    baggage_within_limits, push_hex, push_trace_hex, sole_value, strip_prefix_ignore_case,
+};
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::baggage::Baggage;
 use crate::context::SpanContext;
@@ -64,10 +66,12 @@ impl Codec for Jaeger {
     }
 
     fn extract(&self, carrier: &dyn Extractor) -> Result<Option<SpanContext>, PropagationError> {
-        let context = carrier
-            .get(TRACE_CONTEXT)
-            .map(|value| parse_trace_context(&percent_decode_or_raw(value)))
-            .transpose()
+        let context = sole_value(carrier, TRACE_CONTEXT)
+            .and_then(|value| {
+                value
+                    .map(|value| parse_trace_context(&percent_decode_or_raw(value)))
+                    .transpose()
+            })
             .map_err(|reason| PropagationError::corrupted(Format::HttpHeaders, reason))?;
         let baggage = read_baggage(carrier);
         let context = match context {
@@ -331,7 +335,7 @@ mod tests {
             ("padded zero parent", uber(&format!("{t}:0000000000000000:1")), Cx(ids(T128, S, Accept))),
             ("percent-encoded colons", uber(&format!("{T128}%3A{S}%3a0%3A1")), Cx(ids(T128, S, Accept))),
             ("header name is case-insensitive", carrier(&[("Uber-Trace-Id", &format!("{t}:0:1"))]), Cx(ids(T128, S, Accept))),
-            ("first of repeated headers wins", carrier(&[("uber-trace-id", &format!("{t}:0:0")), ("Uber-Trace-Id", "junk")]), Cx(ids(T128, S, Deny))),
+            ("a repeated trace context is corrupted: which to trust cannot be told", carrier(&[("uber-trace-id", &format!("{t}:0:0")), ("Uber-Trace-Id", "junk")]), Corrupted),
             ("debug id is ignored with a trace context", carrier(&[("uber-trace-id", &format!("{t}:0:1")), ("jaeger-debug-id", "x")]), Cx(ids(T128, S, Accept))),
             ("debug id alone forces debug", carrier(&[("jaeger-debug-id", "my-request")]), Cx(SpanContext::sampling_only(Debug))),
             ("empty debug id is absent", carrier(&[("jaeger-debug-id", " ")]), Nothing),

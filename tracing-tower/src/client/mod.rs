@@ -34,7 +34,7 @@
 //!   codecs, unless the request already has one of the headers they write: a caller that
 //!   sets trace headers itself keeps them, and none is added.
 //! - **Is active** while the inner client's `call` runs, on every poll of its future, and
-//!   while the response body makes each frame.
+//!   while the response body makes each frame until the span finishes.
 //! - **Finishes** exactly once, tagged with [`finish.reason`](crate::FINISH_REASON): when
 //!   the response body has been read to its end (`complete`), fails (`body_error`) or is
 //!   dropped early (`client_gone`); when the client returns an error (`error`, logged with

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::task::{Context, Poll};
 
-use http::{Request, Response};
+use http::{Method, Request, Response};
 use http_body::Body;
 use opentracing_core::{SpanContext, Tracer, tags};
 use tower_service::Service;
@@ -81,7 +81,8 @@ where
         }
         // A no-op span has nothing to activate or finish.
         let mut guard = (!span.is_noop()).then(|| FinishGuard::new(span, FinishReason::Cancelled));
+        let head_request = request.method() == Method::HEAD;
         let inner = run_active(&mut guard, || self.inner.call(request));
-        ResponseFuture::new(inner, guard, config.response.clone())
+        ResponseFuture::new(inner, guard, config.response.clone(), head_request)
     }
 }

@@ -2,9 +2,9 @@
 
 use http::Request;
 
-/// Decides whether a request gets a server span. A request that does not still passes the
-/// caller's context on: the context is active while the inner service runs, so the
-/// requests it makes continue the caller's trace. Implemented by `()` (every request gets a
+/// Decides whether a request gets a server span. A request that does not still passes a
+/// [trusted](super::InboundContext::Trust) caller's context on: the context is active while
+/// the inner service runs, so the requests it makes continue the caller's trace. Implemented by `()` (every request gets a
 /// span) and by closures `Fn(&Request<B>) -> bool`.
 ///
 /// ```

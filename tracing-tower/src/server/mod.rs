@@ -10,7 +10,8 @@
 //!   the [`Span`](opentracing_core::Span) handle are put in the request extensions (unless
 //!   the span is a no-op).
 //! - **Is active** while the inner service's `call` runs, on every poll of its response
-//!   future, and while the response body makes each frame, on whichever thread polls. Spans
+//!   future, and while the response body makes each frame until the span finishes, on
+//!   whichever thread polls. Spans
 //!   started there (by the handler, by the client layer or the reqwest middleware) are its
 //!   children. No [`Scope`](opentracing_core::Scope) is ever held across an `.await`.
 //! - **Is tagged** with `span.kind=server`, `component`, `http.method`, `http.url` (without
@@ -18,7 +19,9 @@
 //!   address is known ([`RemoteAddr`](crate::RemoteAddr)), and, when the response headers are
 //!   ready, `http.status_code`, with `error=true` for a 5xx.
 //! - **Finishes** exactly once, and tags [`finish.reason`](crate::FINISH_REASON) with why:
-//!   - `complete`: the body has been sent to its end (at once for an empty body);
+//!   - `complete`: the body has been sent to its end: its last frame, or as many bytes as
+//!     its length; at the headers for a response without a body (to `HEAD`, `1xx`, `204`,
+//!     `304`, or empty);
 //!   - `error`: the inner service returned an error, which is logged on the span and passed
 //!     on unchanged;
 //!   - `body_error`: the body failed part way;
@@ -31,7 +34,8 @@
 //!     ready (for endless streams).
 //!
 //! A request the [`RequestFilter`] rejects gets no span of its own: the caller's context is
-//! active instead (a non-recording span), so the requests it makes still join the trace.
+//! active instead (a non-recording span), so the requests it makes still join the trace,
+//! unless the layer does not [trust](InboundContext) inbound contexts.
 //!
 //! # Layer order
 //!

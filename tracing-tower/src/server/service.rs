@@ -3,12 +3,12 @@
 use std::fmt;
 use std::task::{Context, Poll};
 
-use http::{HeaderMap, Request, Response};
+use http::{HeaderMap, Method, Request, Response};
 use http_body::Body;
 use opentracing_core::{ExtractCarrier, PropagationError, Span, SpanContext, Tracer, logs, tags};
 use tower_service::Service;
 
-use super::{RequestFilter, ServerTracingLayer};
+use super::{InboundContext, RequestFilter, ServerTracingLayer};
 use crate::finish::{FinishGuard, FinishReason, run_active};
 use crate::operation_name::{MakeOperationName, method_key};
 use crate::peer::{PeerAddr, tag_peer_addr};
@@ -62,11 +62,7 @@ where
         let span = if self.layer.filter.should_trace(&request) {
             self.start_span(&request, caller)
         } else {
-            caller
-                .ok()
-                .flatten()
-                .map(Span::non_recording)
-                .unwrap_or_default()
+            self.pass_on(caller)
         };
         if let Some(context) = span.context() {
             request.extensions_mut().insert(context);
@@ -74,8 +70,14 @@ where
         }
         // A no-op span has nothing to activate or finish.
         let mut guard = (!span.is_noop()).then(|| FinishGuard::new(span, FinishReason::Cancelled));
+        let head_request = request.method() == Method::HEAD;
         let inner = run_active(&mut guard, || self.inner.call(request));
-        ResponseFuture::new(inner, guard, self.layer.config.response.clone())
+        ResponseFuture::new(
+            inner,
+            guard,
+            self.layer.config.response.clone(),
+            head_request,
+        )
     }
 }
 
@@ -84,6 +86,20 @@ where
     T: Tracer,
     P: PeerAddr,
 {
+    /// The span of a filtered request: the caller's context, to pass on, when it is
+    /// trusted and names a span; nothing otherwise.
+    fn pass_on(&self, caller: Result<Option<SpanContext>, PropagationError>) -> Span {
+        match caller {
+            Ok(Some(caller))
+                if self.layer.config.inbound == InboundContext::Trust
+                    && !caller.is_sampling_only() =>
+            {
+                Span::non_recording(caller)
+            }
+            _ => Span::noop(),
+        }
+    }
+
     fn start_span<B>(
         &self,
         request: &Request<B>,
@@ -120,6 +136,7 @@ where
             .peer_service_header
             .as_ref()
             .and_then(|name| request.headers().get(name))
+            .filter(|value| !value.is_sensitive())
         {
             let service = String::from_utf8_lossy(value.as_bytes()).into_owned();
             span.set_tag(tags::PEER_SERVICE, bounded(service));
