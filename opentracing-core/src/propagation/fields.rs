@@ -68,6 +68,20 @@ pub(crate) fn unpadded_hex(value: u128) -> String {
     out
 }
 
+/// The value of a header that carries ids and must appear at most once: two of them leave
+/// no way to tell which to trust, so they are an error (as two `traceparent` are).
+pub(crate) fn sole_value<'c>(
+    carrier: &'c dyn Extractor,
+    key: &str,
+) -> Result<Option<&'c str>, &'static str> {
+    let mut count = 0usize;
+    carrier.for_each_value(key, &mut |_| count += 1);
+    match count {
+        0 | 1 => Ok(carrier.get(key)),
+        _ => Err("a trace header is repeated"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,19 +116,5 @@ mod tests {
         let mut out = String::new();
         push_trace_hex(&mut out, TraceId::new(0xab).unwrap());
         assert_eq!(out, "00000000000000ab");
-    }
-}
-
-/// The value of a header that carries ids and must appear at most once: two of them leave
-/// no way to tell which to trust, so they are an error (as two `traceparent` are).
-pub(crate) fn sole_value<'c>(
-    carrier: &'c dyn Extractor,
-    key: &str,
-) -> Result<Option<&'c str>, &'static str> {
-    let mut count = 0usize;
-    carrier.for_each_value(key, &mut |_| count += 1);
-    match count {
-        0 | 1 => Ok(carrier.get(key)),
-        _ => Err("a trace header is repeated"),
     }
 }
