@@ -38,12 +38,16 @@ fn drain<B: Body>(body: B) {
     }
 }
 
+const SERVER_URI: &str = "/users/42?page=2";
+const CLIENT_URI: &str = "http://shop.example/users/42?page=2";
+
 fn handler(_: Request<String>) -> Ready<Result<Response<String>, Infallible>> {
     ready(Ok(Response::new(String::from("hello"))))
 }
 
-fn request() -> Request<String> {
-    Request::get("http://shop.example/users/42?page=2")
+/// A request as a server receives it (origin form) or a client sends it (absolute).
+fn request(uri: &'static str) -> Request<String> {
+    Request::get(uri)
         .header(
             "traceparent",
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
@@ -52,14 +56,14 @@ fn request() -> Request<String> {
         .unwrap()
 }
 
-/// One request through `service`, the response body read to its end.
-fn one_request<S, B>(service: &S)
+/// One request to `uri` through `service`, the response body read to its end.
+fn one_request<S, B>(service: &S, uri: &'static str)
 where
     S: Service<Request<String>, Response = Response<B>> + Clone,
     S::Error: std::fmt::Debug,
     B: Body,
 {
-    let response = run(service.clone().oneshot(request())).unwrap();
+    let response = run(service.clone().oneshot(request(uri))).unwrap();
     drain(response.into_body());
 }
 
@@ -75,11 +79,13 @@ impl Recorder for Discard {
 fn layers(c: &mut Criterion) {
     let mut group = c.benchmark_group("one request");
     let bare = service_fn(handler);
-    group.bench_function("without a layer", |b| b.iter(|| one_request(&bare)));
+    group.bench_function("without a layer", |b| {
+        b.iter(|| one_request(&bare, SERVER_URI))
+    });
 
     let noop = ServerTracingLayer::new(NoopTracer::new()).layer(service_fn(handler));
     group.bench_function("server layer, no-op tracer", |b| {
-        b.iter(|| one_request(&noop))
+        b.iter(|| one_request(&noop, SERVER_URI))
     });
 
     let mock = MockTracer::new();
@@ -88,7 +94,7 @@ fn layers(c: &mut Criterion) {
         b.iter_custom(|iterations| {
             let start = Instant::now();
             for _ in 0..iterations {
-                one_request(&server);
+                one_request(&server, SERVER_URI);
             }
             let elapsed = start.elapsed();
             mock.reset();
@@ -99,12 +105,12 @@ fn layers(c: &mut Criterion) {
     let reference = ReferenceTracer::new("bench", Arc::new(Discard));
     let server = ServerTracingLayer::new(reference.clone()).layer(service_fn(handler));
     group.bench_function("server layer, reference tracer", |b| {
-        b.iter(|| one_request(&server))
+        b.iter(|| one_request(&server, SERVER_URI))
     });
 
     let client = ClientTracingLayer::new(reference).layer(service_fn(handler));
     group.bench_function("client layer, reference tracer", |b| {
-        b.iter(|| one_request(&client))
+        b.iter(|| one_request(&client, CLIENT_URI))
     });
     group.finish();
 }

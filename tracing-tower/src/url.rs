@@ -73,6 +73,15 @@ impl UrlRedactor {
         bounded(out)
     }
 
+    /// [`redact`](Self::redact) for a request's URI: the path and query alone when the
+    /// request gave no scheme and host (the usual origin form), without formatting the URI.
+    pub fn redact_uri(&self, uri: &http::Uri) -> String {
+        match (uri.scheme(), uri.authority(), uri.path_and_query()) {
+            (None, None, Some(path_and_query)) => self.redact(path_and_query.as_str()),
+            _ => self.redact(&uri.to_string()),
+        }
+    }
+
     fn allows(&self, name: &str) -> bool {
         self.allowed.iter().any(|allowed| **allowed == *name)
     }

@@ -70,10 +70,7 @@ where
             .start();
         if span.is_recording() {
             span.set_tag(tags::HTTP_METHOD, method_key(request.method()))
-                .set_tag(
-                    tags::HTTP_URL,
-                    config.urls.redact(&request.uri().to_string()),
-                );
+                .set_tag(tags::HTTP_URL, config.urls.redact_uri(request.uri()));
             tag_peer_uri(&span, request.uri());
         }
         if let Some(context) = span.context() {

@@ -125,10 +125,7 @@ where
             return span;
         }
         span.set_tag(tags::HTTP_METHOD, method_key(request.method()))
-            .set_tag(
-                tags::HTTP_URL,
-                config.urls.redact(&request.uri().to_string()),
-            );
+            .set_tag(tags::HTTP_URL, config.urls.redact_uri(request.uri()));
         if let Some(addr) = layer.peer_addr.peer_addr(request.extensions()) {
             tag_peer_addr(&span, addr);
         }
