@@ -90,7 +90,7 @@ pub use future::ResponseFuture;
 pub use headers::REDACTED_HEADER;
 pub use operation_name::{DefaultOperationName, MakeOperationName};
 pub use peer::{DefaultPeerAddr, PeerAddr, RemoteAddr};
-pub use server::{InboundContext, RequestFilter, ServerTracing, ServerTracingLayer};
+pub use server::{InboundContext, OnRequest, RequestFilter, ServerTracing, ServerTracingLayer};
 pub use url::{MAX_TAG_VALUE_LEN, REDACTED, UrlRedactor};
 
 /// The `component` tag of the spans these layers start.

@@ -831,3 +831,28 @@ async fn every_codec_continues_the_trace() {
         assert_eq!(span.parent_id().unwrap().to_string(), parent, "{headers:?}");
     }
 }
+
+#[tokio::test]
+async fn on_request_adds_tags_of_its_own() {
+    let tracer = MockTracer::new();
+    let service = ServerTracingLayer::new(tracer.clone())
+        .on_request_with(|request: &Request<String>, span: &Span| {
+            span.set_tag("path.depth", request.uri().path().matches('/').count() as i64);
+        })
+        .layer(service_fn(|_| answer("")));
+    service.oneshot(get("/a/b/c")).await.unwrap();
+    let span = only(&tracer.finished_spans(), "GET");
+    assert_eq!(span.tag("path.depth").and_then(|v| v.as_i64()), Some(3));
+}
+
+#[tokio::test]
+async fn handlers_find_the_span_handle_even_with_the_noop_tracer() {
+    let service = ServerTracingLayer::new(NoopTracer::new()).layer(service_fn(
+        |request: Request<String>| async move {
+            let found = request.extensions().get::<Span>().is_some();
+            Ok::<_, Infallible>(Response::new(found.to_string()))
+        },
+    ));
+    let response = service.oneshot(get("/")).await.unwrap();
+    assert_eq!(text(response.into_body()).await, "true");
+}

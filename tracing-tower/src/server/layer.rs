@@ -23,8 +23,8 @@ pub const RESPONSE_HEADER_TAG_PREFIX: &str = "http.response.header.";
 /// See the [module docs](crate::server) for what happens when.
 ///
 /// The hooks are type parameters: the tracer `T` (the [global tracer](GlobalTracer) by
-/// default), the operation name `N`, the request filter `F` and the peer address lookup
-/// `P`.
+/// default), the operation name `N`, the request filter `F`, the peer address lookup `P`
+/// and the request hook `R`.
 ///
 /// ```
 /// use opentracing_core::MockTracer;
@@ -45,11 +45,13 @@ pub struct ServerTracingLayer<
     N = DefaultOperationName,
     F = (),
     P = DefaultPeerAddr,
+    R = (),
 > {
     pub(super) tracer: T,
     pub(super) make_operation_name: N,
     pub(super) filter: F,
     pub(super) peer_addr: P,
+    pub(super) on_request: R,
     pub(super) config: Arc<ServerConfig>,
 }
 
@@ -68,47 +70,65 @@ impl<T> ServerTracingLayer<T> {
             make_operation_name: DefaultOperationName,
             filter: (),
             peer_addr: DefaultPeerAddr,
+            on_request: (),
             config: Arc::default(),
         }
     }
 }
 
-impl<T, N, F, P> ServerTracingLayer<T, N, F, P> {
+impl<T, N, F, P, R> ServerTracingLayer<T, N, F, P, R> {
     /// Names spans with `make_operation_name` (a
     /// [`MakeOperationName`](crate::MakeOperationName)) instead of by method.
     pub fn operation_name_with<N2>(
         self,
         make_operation_name: N2,
-    ) -> ServerTracingLayer<T, N2, F, P> {
+    ) -> ServerTracingLayer<T, N2, F, P, R> {
         ServerTracingLayer {
             tracer: self.tracer,
             make_operation_name,
             filter: self.filter,
             peer_addr: self.peer_addr,
+            on_request: self.on_request,
             config: self.config,
         }
     }
 
     /// Gives spans only to the requests `filter` (a [`RequestFilter`](super::RequestFilter))
     /// accepts; the others still pass the caller's context on.
-    pub fn filter_with<F2>(self, filter: F2) -> ServerTracingLayer<T, N, F2, P> {
+    pub fn filter_with<F2>(self, filter: F2) -> ServerTracingLayer<T, N, F2, P, R> {
         ServerTracingLayer {
             tracer: self.tracer,
             make_operation_name: self.make_operation_name,
             filter,
             peer_addr: self.peer_addr,
+            on_request: self.on_request,
             config: self.config,
         }
     }
 
     /// Finds the peer's address with `peer_addr` (a [`PeerAddr`](crate::PeerAddr)) instead of
     /// the [`RemoteAddr`](crate::RemoteAddr) extension.
-    pub fn peer_addr_with<P2>(self, peer_addr: P2) -> ServerTracingLayer<T, N, F, P2> {
+    pub fn peer_addr_with<P2>(self, peer_addr: P2) -> ServerTracingLayer<T, N, F, P2, R> {
         ServerTracingLayer {
             tracer: self.tracer,
             make_operation_name: self.make_operation_name,
             filter: self.filter,
             peer_addr,
+            on_request: self.on_request,
+            config: self.config,
+        }
+    }
+
+    /// Calls `on_request` (an [`OnRequest`](super::OnRequest)) with each request and its
+    /// span once the span is tagged, before the inner service sees the request: to add
+    /// tags of your own.
+    pub fn on_request_with<R2>(self, on_request: R2) -> ServerTracingLayer<T, N, F, P, R2> {
+        ServerTracingLayer {
+            tracer: self.tracer,
+            make_operation_name: self.make_operation_name,
+            filter: self.filter,
+            peer_addr: self.peer_addr,
+            on_request,
             config: self.config,
         }
     }
@@ -187,14 +207,15 @@ impl<T, N, F, P> ServerTracingLayer<T, N, F, P> {
     }
 }
 
-impl<S, T, N, F, P> Layer<S> for ServerTracingLayer<T, N, F, P>
+impl<S, T, N, F, P, R> Layer<S> for ServerTracingLayer<T, N, F, P, R>
 where
     T: Clone,
     N: Clone,
     F: Clone,
     P: Clone,
+    R: Clone,
 {
-    type Service = ServerTracing<S, T, N, F, P>;
+    type Service = ServerTracing<S, T, N, F, P, R>;
 
     fn layer(&self, inner: S) -> Self::Service {
         ServerTracing {

@@ -7,8 +7,8 @@
 //!   tracer's `HttpHeaders` codecs; a missing or malformed context starts a new trace (a
 //!   malformed one is logged on the span) and the request is served as usual. The span is a
 //!   child of the caller's span, never of whatever span happens to be active. Its context and
-//!   the [`Span`](opentracing_core::Span) handle are put in the request extensions (unless
-//!   the span is a no-op).
+//!   the [`Span`](opentracing_core::Span) handle are put in the request extensions (the
+//!   handle even for a no-op span, so handlers can always find it).
 //! - **Is active** while the inner service's `call` runs, on every poll of its response
 //!   future, and while the response body makes each frame until the span finishes, on
 //!   whichever thread polls. Spans
@@ -47,9 +47,11 @@ mod config;
 mod filter;
 mod inbound;
 mod layer;
+mod on_request;
 mod service;
 
 pub use filter::RequestFilter;
 pub use inbound::{CALLER_SPAN_ID, CALLER_TRACE_ID, InboundContext};
 pub use layer::{REQUEST_HEADER_TAG_PREFIX, RESPONSE_HEADER_TAG_PREFIX, ServerTracingLayer};
+pub use on_request::OnRequest;
 pub use service::ServerTracing;

@@ -8,7 +8,7 @@ use http_body::Body;
 use opentracing_core::{ExtractCarrier, PropagationError, Span, SpanContext, Tracer, logs, tags};
 use tower_service::Service;
 
-use super::{InboundContext, RequestFilter, ServerTracingLayer};
+use super::{InboundContext, OnRequest, RequestFilter, ServerTracingLayer};
 use crate::finish::{FinishGuard, FinishReason, run_active};
 use crate::operation_name::{MakeOperationName, method_key};
 use crate::peer::{PeerAddr, tag_peer_addr};
@@ -17,12 +17,12 @@ use crate::{ResponseFuture, TracedBody};
 
 /// Middleware that gives each request a server span; made by [`ServerTracingLayer`].
 #[derive(Clone, Debug)]
-pub struct ServerTracing<S, T, N, F, P> {
+pub struct ServerTracing<S, T, N, F, P, R> {
     pub(super) inner: S,
-    pub(super) layer: ServerTracingLayer<T, N, F, P>,
+    pub(super) layer: ServerTracingLayer<T, N, F, P, R>,
 }
 
-impl<S, T, N, F, P> ServerTracing<S, T, N, F, P> {
+impl<S, T, N, F, P, R> ServerTracing<S, T, N, F, P, R> {
     /// The inner service.
     pub fn get_ref(&self) -> &S {
         &self.inner
@@ -39,7 +39,8 @@ impl<S, T, N, F, P> ServerTracing<S, T, N, F, P> {
     }
 }
 
-impl<S, ReqBody, ResBody, T, N, F, P> Service<Request<ReqBody>> for ServerTracing<S, T, N, F, P>
+impl<S, ReqBody, ResBody, T, N, F, P, R> Service<Request<ReqBody>>
+    for ServerTracing<S, T, N, F, P, R>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     S::Error: fmt::Display,
@@ -48,6 +49,7 @@ where
     N: MakeOperationName<ReqBody>,
     F: RequestFilter<ReqBody>,
     P: PeerAddr,
+    R: OnRequest<ReqBody>,
 {
     type Response = Response<TracedBody<ResBody>>;
     type Error = S::Error;
@@ -66,8 +68,8 @@ where
         };
         if let Some(context) = span.context() {
             request.extensions_mut().insert(context);
-            request.extensions_mut().insert(span.clone());
         }
+        request.extensions_mut().insert(span.clone());
         // A no-op span has nothing to activate or finish.
         let mut guard = (!span.is_noop()).then(|| FinishGuard::new(span, FinishReason::Cancelled));
         let head_request = request.method() == Method::HEAD;
@@ -81,7 +83,7 @@ where
     }
 }
 
-impl<S, T, N, F, P> ServerTracing<S, T, N, F, P>
+impl<S, T, N, F, P, R> ServerTracing<S, T, N, F, P, R>
 where
     T: Tracer,
     P: PeerAddr,
@@ -107,6 +109,7 @@ where
     ) -> Span
     where
         N: MakeOperationName<B>,
+        R: OnRequest<B>,
     {
         let layer = &self.layer;
         let config = &layer.config;
@@ -139,6 +142,7 @@ where
             span.set_tag(tags::PEER_SERVICE, bounded(service));
         }
         config.request_headers.record(request.headers(), &span);
+        layer.on_request.on_request(request, &span);
         if let Some(error) = invalid {
             span.log_kv([
                 (logs::EVENT, "invalid inbound context".to_owned()),
