@@ -95,8 +95,3 @@ pub use url::{MAX_TAG_VALUE_LEN, REDACTED, UrlRedactor};
 
 /// The `component` tag of the spans these layers start.
 pub const COMPONENT: &str = "tracing-tower";
-
-/// The workspace README's snippets, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;

@@ -837,7 +837,10 @@ async fn on_request_adds_tags_of_its_own() {
     let tracer = MockTracer::new();
     let service = ServerTracingLayer::new(tracer.clone())
         .on_request_with(|request: &Request<String>, span: &Span| {
-            span.set_tag("path.depth", request.uri().path().matches('/').count() as i64);
+            span.set_tag(
+                "path.depth",
+                request.uri().path().matches('/').count() as i64,
+            );
         })
         .layer(service_fn(|_| answer("")));
     service.oneshot(get("/a/b/c")).await.unwrap();

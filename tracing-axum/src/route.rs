@@ -1,0 +1,55 @@
+//! Naming spans by route template, and the `http.route` tag.
+
+use axum::extract::MatchedPath;
+use http::Request;
+use opentracing_core::{Key, Span};
+use tracing_tower::integration::method_key;
+use tracing_tower::{MakeOperationName, OnRequest};
+
+/// The tag that holds the route template a request matched, such as `/users/{id}`.
+pub const HTTP_ROUTE: &str = "http.route";
+
+/// Names a span by method and route template (`GET /users/{id}`), from axum's
+/// [`MatchedPath`]. A request that matched no route is named by its method alone, or by
+/// method and a marker of your choice ([`unmatched`](Self::unmatched)); never by its raw
+/// path, which would give a name per id.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RouteName {
+    unmatched: Option<&'static str>,
+}
+
+impl RouteName {
+    /// Names unmatched requests by their method alone.
+    pub const fn new() -> Self {
+        Self { unmatched: None }
+    }
+
+    /// Names unmatched requests `{method} {marker}`, such as `GET unmatched`.
+    pub const fn unmatched(mut self, marker: &'static str) -> Self {
+        self.unmatched = Some(marker);
+        self
+    }
+}
+
+impl<B> MakeOperationName<B> for RouteName {
+    fn make_operation_name(&self, request: &Request<B>) -> Key {
+        let method = request.method();
+        match (request.extensions().get::<MatchedPath>(), self.unmatched) {
+            (Some(route), _) => Key::Owned(format!("{method} {}", route.as_str())),
+            (None, Some(marker)) => Key::Owned(format!("{method} {marker}")),
+            (None, None) => method_key(method),
+        }
+    }
+}
+
+/// Tags [`HTTP_ROUTE`] with the matched route template; nothing for an unmatched request.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RouteTag;
+
+impl<B> OnRequest<B> for RouteTag {
+    fn on_request(&self, request: &Request<B>, span: &Span) {
+        if let Some(route) = request.extensions().get::<MatchedPath>() {
+            span.set_tag(HTTP_ROUTE, route.as_str().to_owned());
+        }
+    }
+}
