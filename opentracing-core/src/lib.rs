@@ -66,6 +66,9 @@
 //! - `harness`: the compatibility [`harness`] (implies `mock`).
 //! - `tokio`: the `task` module, which carries the active span into spawned work.
 //! - `reference`: the [reference tracer](mod@reference): random ids, samplers, codec lists.
+//! - `zipkin`, `otlp`: the Zipkin v2 JSON and OTLP/HTTP JSON span encodings in [`report`].
+//! - `reporter`: the HTTP [reporter](report::Reporter) (both encodings; brings hyper and
+//!   tokio).
 //!
 //! The wire codecs (W3C Trace Context and Baggage, B3, Jaeger, OpenTracing headers) are in
 //! [`propagation`] and need no feature.
@@ -99,6 +102,8 @@ pub mod harness;
 mod mock;
 #[cfg(feature = "reference")]
 pub mod reference;
+#[cfg(any(feature = "zipkin", feature = "otlp"))]
+pub mod report;
 #[cfg(feature = "tokio")]
 pub mod task;
 

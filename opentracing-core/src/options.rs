@@ -1,6 +1,7 @@
 //! How to start a span: [`SpanOptions`] and the [`SpanBuilder`] that fills them in.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use smallvec::SmallVec;
@@ -23,6 +24,7 @@ pub struct SpanOptions {
     ignore_active_span: bool,
     new_trace: bool,
     sampling_only_parent: Option<SpanContext>,
+    service_name: Option<Arc<str>>,
 }
 
 impl SpanOptions {
@@ -37,6 +39,7 @@ impl SpanOptions {
             ignore_active_span: false,
             new_trace: false,
             sampling_only_parent: None,
+            service_name: None,
         }
     }
 
@@ -125,11 +128,18 @@ impl SpanOptions {
             operation_name: self.operation_name,
             references: self.references.iter().map(SpanReference::from).collect(),
             new_trace: self.new_trace,
+            service_name: self.service_name,
             tags: SpanData::tags_from(self.tags),
             logs: Vec::new(),
             start_time,
             start_tick,
         }
+    }
+
+    /// Names the service the span belongs to, for recorders (set by the reference tracer).
+    #[cfg(feature = "reference")]
+    pub(crate) fn set_service_name(&mut self, service_name: Arc<str>) {
+        self.service_name = Some(service_name);
     }
 
     /// Adds a reference; `first` puts it before the others (an explicit parent). A

@@ -9,6 +9,7 @@
 mod propagator;
 mod sampler;
 mod tracer;
+mod waterfall;
 
 pub use propagator::Propagator;
 pub use sampler::{
@@ -16,3 +17,4 @@ pub use sampler::{
     SamplingInput,
 };
 pub use tracer::{ReferenceTracer, ReferenceTracerBuilder};
+pub use waterfall::{WaterfallRecorder, render_trace};

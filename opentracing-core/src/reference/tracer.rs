@@ -42,7 +42,7 @@ pub struct ReferenceTracer {
 }
 
 struct Inner {
-    service_name: String,
+    service_name: Arc<str>,
     recorder: Arc<dyn Recorder>,
     sampler: Box<dyn Sampler>,
     propagator: Propagator,
@@ -63,7 +63,7 @@ impl ReferenceTracer {
     ) -> ReferenceTracerBuilder {
         ReferenceTracerBuilder {
             inner: Inner {
-                service_name: service_name.into(),
+                service_name: service_name.into().into(),
                 recorder,
                 sampler: Box::new(ParentBased::new(AlwaysSample)),
                 propagator: Propagator::new(),
@@ -136,6 +136,7 @@ impl Tracer for ReferenceTracer {
     #[inline]
     fn start_span_with_options(&self, mut options: SpanOptions) -> Span {
         let context = self.context_for(&mut options);
+        options.set_service_name(self.inner.service_name.clone());
         Span::new(context, options, self.inner.recorder.clone())
     }
 

@@ -1,0 +1,246 @@
+//! Run with: `cargo run -p example-quickstart` (add `-- --serve` to keep both services up).
+//!
+//! Two axum services on loopback, "frontend" and "backend", each behind tracing-axum's
+//! layer; the frontend calls the backend through a reqwest client with tracing-reqwest's
+//! middleware. A short scripted scenario drives them, and every trace is drawn as a
+//! waterfall in the terminal. Set `OTEL_EXPORTER_OTLP_ENDPOINT` (for example
+//! `http://127.0.0.1:4318`) or `OTEL_EXPORTER_ZIPKIN_ENDPOINT` (for example
+//! `http://127.0.0.1:9411/api/v2/spans`) to export the spans there too.
+#![allow(clippy::print_stdout)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use opentracing_core::propagation::B3;
+use opentracing_core::reference::{Propagator, ReferenceTracer, WaterfallRecorder};
+use opentracing_core::report::{EnvConfig, Executor, Reporter};
+use opentracing_core::{FinishedSpan, InMemoryRecorder, Recorder, Tracer, tags};
+use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
+use tracing_axum::{ActiveSpan, RouterExt};
+use tracing_reqwest::TracingMiddleware;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let serve = std::env::args().any(|arg| arg == "--serve");
+    let config = EnvConfig::from_env()?;
+    let reporter = config.start_reporter(Executor::OwnThread)?;
+    let waterfall = Arc::new(WaterfallRecorder::stdout());
+    let kept = Arc::new(InMemoryRecorder::new());
+    let recorder = Arc::new(Fanout {
+        waterfall: waterfall.clone(),
+        kept: kept.clone(),
+        reporter: reporter.clone(),
+    });
+
+    let backend = serve_on_loopback(backend_app(tracer("backend", &recorder))).await?;
+    let frontend_tracer = tracer("frontend", &recorder);
+    let client = ClientBuilder::new(reqwest::Client::new())
+        .with(TracingMiddleware::new(frontend_tracer.clone()))
+        .build();
+    let frontend = serve_on_loopback(frontend_app(frontend_tracer, client, backend)).await?;
+    println!("frontend on http://{frontend}, backend on http://{backend}\n");
+
+    if serve {
+        println!("try: curl http://{frontend}/checkout   (Ctrl-C to stop)");
+        tokio::signal::ctrl_c().await?;
+    } else {
+        run_scenario(frontend, &waterfall).await?;
+    }
+    waterfall.flush();
+
+    let spans = kept.spans();
+    let traces: std::collections::HashSet<_> =
+        spans.iter().map(|s| s.context().trace_id()).collect();
+    let errors = spans
+        .iter()
+        .filter(|s| s.tag(tags::ERROR).and_then(|v| v.as_bool()) == Some(true))
+        .count();
+    println!(
+        "{} traces, {} spans, {errors} errors",
+        traces.len(),
+        spans.len()
+    );
+    if let Some(reporter) = reporter {
+        let metrics = reporter.shutdown(Duration::from_secs(5)).await;
+        println!(
+            "exported: {} spans sent, {} dropped{}",
+            metrics.spans_sent,
+            metrics.dropped(),
+            reporter
+                .last_error()
+                .map(|e| format!(" (last error: {e})"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// A tracer that reads and writes W3C and B3 headers.
+fn tracer(service: &str, recorder: &Arc<Fanout>) -> ReferenceTracer {
+    ReferenceTracer::builder(service, recorder.clone())
+        .propagator(Propagator::new().codec(B3::multi()))
+        .build()
+}
+
+fn backend_app(tracer: ReferenceTracer) -> Router {
+    Router::new()
+        .route(
+            "/stock/{item}",
+            get(
+                |Path(item): Path<u32>, State(tracer): State<ReferenceTracer>| async move {
+                    // A child of this request's server span: the active span.
+                    let query = tracer
+                        .span_builder("SELECT stock")
+                        .tag(tags::DATABASE_TYPE, "sql")
+                        .start();
+                    tokio::time::sleep(Duration::from_millis(2 + u64::from(item % 4))).await;
+                    query.finish();
+                    format!("item {item}: 7 in stock")
+                },
+            ),
+        )
+        .route(
+            "/fail",
+            get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "database down") }),
+        )
+        .with_state(tracer.clone())
+        .traced_with(tracer)
+}
+
+#[derive(Clone)]
+struct Frontend {
+    client: ClientWithMiddleware,
+    backend: SocketAddr,
+}
+
+impl Frontend {
+    async fn call(&self, path: &str) -> Result<String, StatusCode> {
+        let url = format!("http://{}{path}", self.backend);
+        let response = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(|_| StatusCode::BAD_GATEWAY)?;
+        if !response.status().is_success() {
+            return Err(StatusCode::BAD_GATEWAY);
+        }
+        response.text().await.map_err(|_| StatusCode::BAD_GATEWAY)
+    }
+}
+
+fn frontend_app(
+    tracer: ReferenceTracer,
+    client: ClientWithMiddleware,
+    backend: SocketAddr,
+) -> Router {
+    Router::new()
+        .route(
+            "/checkout",
+            get(|State(app): State<Frontend>, span: ActiveSpan| async move {
+                span.set_tag("cart.items", 1);
+                app.call("/stock/1").await
+            }),
+        )
+        .route(
+            "/fanout",
+            get(|State(app): State<Frontend>| async move {
+                let (a, b, c, d) = tokio::join!(
+                    app.call("/stock/1"),
+                    app.call("/stock/2"),
+                    app.call("/stock/3"),
+                    app.call("/stock/4"),
+                );
+                Ok::<_, StatusCode>([a?, b?, c?, d?].join("\n"))
+            }),
+        )
+        .route(
+            "/fail",
+            get(|State(app): State<Frontend>| async move { app.call("/fail").await }),
+        )
+        .with_state(Frontend { client, backend })
+        .traced_with(tracer)
+}
+
+async fn serve_on_loopback(app: Router) -> std::io::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await });
+    Ok(addr)
+}
+
+/// One scripted request: what it shows, its path, and the headers a caller sends with it.
+type Step = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+/// The scripted requests, from an untraced client, as a user's browser would send them;
+/// each step's trace is drawn after it.
+async fn run_scenario(
+    frontend: SocketAddr,
+    waterfall: &WaterfallRecorder,
+) -> Result<(), reqwest::Error> {
+    let client = reqwest::Client::new();
+    let url = |path: &str| format!("http://{frontend}{path}");
+    let steps: [Step; 5] = [
+        ("a normal request", "/checkout", &[]),
+        ("a fan-out of parallel backend calls", "/fanout", &[]),
+        ("a backend failure (500)", "/fail", &[]),
+        (
+            "a caller's W3C trace continued",
+            "/checkout",
+            &[(
+                "traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            )],
+        ),
+        (
+            "a caller's B3 trace continued",
+            "/checkout",
+            &[
+                ("x-b3-traceid", "80f198ee56343ba864fe8b2a57d3eff7"),
+                ("x-b3-spanid", "e457b5a2e4d86bd1"),
+                ("x-b3-sampled", "1"),
+            ],
+        ),
+    ];
+    for (what, path, headers) in steps {
+        println!("▶ {what}: GET {path}");
+        let mut request = client.get(url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await?.bytes().await?;
+        // Servers finish their spans just after the last byte; let them, then draw.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waterfall.flush();
+        println!();
+    }
+    Ok(())
+}
+
+/// Sends each finished span to the waterfall, to the summary, and to the reporter if any.
+#[derive(Debug)]
+struct Fanout {
+    waterfall: Arc<WaterfallRecorder>,
+    kept: Arc<InMemoryRecorder>,
+    reporter: Option<Reporter>,
+}
+
+impl Recorder for Fanout {
+    fn record(&self, span: FinishedSpan) {
+        self.kept.record(span.clone());
+        if let Some(reporter) = &self.reporter {
+            reporter.record(span.clone());
+        }
+        self.waterfall.record(span);
+    }
+}

@@ -1,0 +1,54 @@
+//! Reporting finished spans to tracing backends: span encodings for Zipkin v2 JSON
+//! ([`ZipkinJson`], feature `zipkin`) and OTLP/HTTP JSON ([`OtlpJson`], feature `otlp`),
+//! and a [`Reporter`] that sends them over HTTP without ever making the service wait
+//! (feature `reporter`).
+//!
+//! Zipkin's encoding reaches Zipkin, Jaeger (with its Zipkin port on) and OpenTelemetry
+//! collectors with a zipkin receiver; OTLP reaches OpenTelemetry collectors, Jaeger and
+//! Grafana Tempo.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use opentracing_core::reference::ReferenceTracer;
+//! use opentracing_core::report::{Executor, Reporter, ZipkinJson};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let endpoint = "http://127.0.0.1:9411/api/v2/spans".parse()?;
+//! let reporter = Reporter::builder(endpoint, ZipkinJson::new("checkout"))
+//!     .batch_delay(Duration::from_millis(500))
+//!     .start(Executor::OwnThread)?;
+//! let tracer = ReferenceTracer::new("checkout", Arc::new(reporter.clone()));
+//! // ... the service runs, its spans are reported ...
+//! let metrics = reporter.shutdown_blocking(Duration::from_secs(5));
+//! println!("sent {} spans, dropped {}", metrics.spans_sent, metrics.dropped());
+//! # drop(tracer);
+//! # Ok(())
+//! # }
+//! ```
+
+mod encoder;
+#[cfg(feature = "reporter")]
+mod env;
+#[cfg(feature = "reporter")]
+mod metrics;
+#[cfg(feature = "otlp")]
+mod otlp;
+#[cfg(feature = "reporter")]
+mod reporter;
+#[cfg(feature = "reporter")]
+mod sender;
+#[cfg(feature = "zipkin")]
+mod zipkin;
+
+pub use encoder::Encoder;
+#[cfg(feature = "reporter")]
+pub use env::{ConfigError, EnvConfig, Exporter, ParentRoot, SamplerChoice};
+#[cfg(feature = "reporter")]
+pub use metrics::{DropReason, ReporterMetrics};
+#[cfg(feature = "otlp")]
+pub use otlp::OtlpJson;
+#[cfg(feature = "reporter")]
+pub use reporter::{Executor, Reporter, ReporterBuilder, StartError};
+#[cfg(feature = "zipkin")]
+pub use zipkin::ZipkinJson;

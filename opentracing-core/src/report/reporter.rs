@@ -1,0 +1,545 @@
+//! The reporter: a bounded queue in front of one background sender.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use http::Uri;
+use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::time::Instant;
+
+use super::encoder::Encoder;
+use super::metrics::{Counters, DropReason, ReporterMetrics};
+use super::sender::{SendError, Sender};
+use crate::finished::FinishedSpan;
+use crate::recorder::Recorder;
+
+/// Where the reporter's background work runs; there is no default, so that a reporter never
+/// looks for a runtime that is not there.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Executor {
+    /// A thread of its own, named `opentracing-reporter`, with a single-threaded tokio
+    /// runtime.
+    OwnThread,
+    /// A task on this tokio runtime.
+    Tokio(tokio::runtime::Handle),
+}
+
+/// Why a reporter could not start.
+#[derive(Debug)]
+pub struct StartError {
+    reason: String,
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the span reporter cannot start: {}", self.reason)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl StartError {
+    pub(crate) fn new(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Sends finished spans to a collector in batches, without ever making the service wait.
+///
+/// - [`report`](Self::report) (and [`Recorder::record`]) never blocks and never waits for a
+///   lock held across I/O: the span joins a bounded queue (by count and by estimated bytes)
+///   or, when the queue is full or the reporter is shut down, is dropped and counted.
+/// - One background task takes spans off the queue into a batch, and sends the batch when it
+///   holds `max_batch_spans` spans or `max_batch_bytes` bytes, or `batch_delay` after its
+///   first span. One request is in flight at a time, each with a timeout; a failed request
+///   is not retried (its spans are counted as dropped), so a down or slow collector costs
+///   counted drops, not memory or latency.
+/// - [`flush`](Self::flush) sends everything queued before it; [`shutdown`](Self::shutdown)
+///   sends what is left within a time limit and counts the rest.
+/// - Its own requests carry `b3: 0` and are made with a plain HTTP client, never a traced one.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use opentracing_core::reference::ReferenceTracer;
+/// use opentracing_core::report::{Executor, OtlpJson, Reporter};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let reporter = Reporter::builder("http://127.0.0.1:4318/v1/traces".parse()?, OtlpJson::new("shop"))
+///     .start(Executor::OwnThread)?;
+/// let tracer = ReferenceTracer::new("shop", Arc::new(reporter.clone()));
+/// // ... serve requests ...
+/// let metrics = reporter.shutdown_blocking(Duration::from_secs(5));
+/// assert_eq!(metrics.dropped(), 0);
+/// # drop(tracer);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Reporter {
+    handle: Arc<Handle>,
+}
+
+/// What the reporting side holds: when the last one goes, the worker sends what is left
+/// and stops.
+struct Handle {
+    spans: mpsc::Sender<(FinishedSpan, usize)>,
+    control: mpsc::UnboundedSender<Control>,
+    closed: AtomicBool,
+    max_queue_bytes: usize,
+    state: Arc<State>,
+}
+
+/// What both sides share.
+#[derive(Default)]
+struct State {
+    queued_bytes: AtomicUsize,
+    counters: Counters,
+    last_error: Mutex<Option<String>>,
+    /// The shutdown deadline, once a shutdown is asked for: a request in flight then ends
+    /// by it too.
+    stop_by: Mutex<Option<Instant>>,
+    stopping: Notify,
+}
+
+enum Control {
+    Flush(oneshot::Sender<()>),
+    Shutdown(Instant, oneshot::Sender<()>),
+}
+
+/// Configures a [`Reporter`]; made by [`Reporter::builder`].
+#[derive(Debug)]
+#[must_use]
+pub struct ReporterBuilder<E> {
+    endpoint: Uri,
+    encoder: E,
+    limits: Limits,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    max_queue_spans: usize,
+    max_queue_bytes: usize,
+    max_batch_spans: usize,
+    max_batch_bytes: usize,
+    batch_delay: Duration,
+    request_timeout: Duration,
+}
+
+impl Reporter {
+    /// A reporter posting to `endpoint` (an `http://` URL such as
+    /// `http://127.0.0.1:9411/api/v2/spans` or `http://127.0.0.1:4318/v1/traces`) in the
+    /// given encoding.
+    pub fn builder<E: Encoder>(endpoint: Uri, encoder: E) -> ReporterBuilder<E> {
+        ReporterBuilder {
+            endpoint,
+            encoder,
+            limits: Limits {
+                max_queue_spans: 10_000,
+                max_queue_bytes: 16 * 1024 * 1024,
+                max_batch_spans: 512,
+                max_batch_bytes: 500_000,
+                batch_delay: Duration::from_secs(1),
+                request_timeout: Duration::from_secs(10),
+            },
+        }
+    }
+
+    /// Queues `span` for sending, or drops and counts it; never blocks.
+    pub fn report(&self, span: FinishedSpan) {
+        let handle = &*self.handle;
+        let state = &handle.state;
+        state.counters.reported();
+        if handle.closed.load(Ordering::Acquire) {
+            state.counters.dropped(DropReason::Shutdown, 1);
+            return;
+        }
+        let size = estimated_size(&span);
+        let queued = state.queued_bytes.fetch_add(size, Ordering::AcqRel);
+        if queued + size > handle.max_queue_bytes {
+            state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
+            state.counters.dropped(DropReason::QueueFull, 1);
+            return;
+        }
+        match handle.spans.try_send((span, size)) {
+            Ok(()) => state.counters.queued(1),
+            Err(error) => {
+                state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
+                let reason = match error {
+                    mpsc::error::TrySendError::Full(_) => DropReason::QueueFull,
+                    mpsc::error::TrySendError::Closed(_) => DropReason::Shutdown,
+                };
+                state.counters.dropped(reason, 1);
+            }
+        }
+    }
+
+    /// The counters so far.
+    pub fn metrics(&self) -> ReporterMetrics {
+        self.handle.state.counters.snapshot()
+    }
+
+    /// Why the last failed message failed, if one did.
+    pub fn last_error(&self) -> Option<String> {
+        lock(&self.handle.state.last_error).clone()
+    }
+
+    /// Sends every span queued before this call; returns once they are sent or dropped.
+    pub async fn flush(&self) {
+        let (done, sent) = oneshot::channel();
+        if self.handle.control.send(Control::Flush(done)).is_ok() {
+            let _ = sent.await;
+        }
+    }
+
+    /// [`flush`](Self::flush), waiting on this thread for at most `timeout`. Do not call
+    /// it from a task of the runtime the reporter runs on.
+    pub fn flush_blocking(&self, timeout: Duration) {
+        block_on(self.flush(), timeout);
+    }
+
+    /// Stops taking spans, sends what is queued until `timeout` has passed, counts the rest
+    /// as dropped, and returns the final counters. Later reports are counted as dropped.
+    pub async fn shutdown(&self, timeout: Duration) -> ReporterMetrics {
+        if let Some(stopped) = self.stop(timeout) {
+            // A timer that needs no runtime: this may run on any executor.
+            let (ring, rung) = oneshot::channel::<()>();
+            std::thread::spawn(move || {
+                std::thread::sleep(timeout + Duration::from_secs(1));
+                let _ = ring.send(());
+            });
+            tokio::select! {
+                _ = stopped => {}
+                _ = rung => {}
+            }
+        }
+        self.metrics()
+    }
+
+    /// [`shutdown`](Self::shutdown), waiting on this thread. Do not call it from a task of
+    /// the runtime the reporter runs on.
+    pub fn shutdown_blocking(&self, timeout: Duration) -> ReporterMetrics {
+        if let Some(stopped) = self.stop(timeout) {
+            // The worker keeps the deadline; the margin covers its last bookkeeping.
+            block_on(stopped, timeout + Duration::from_secs(1));
+        }
+        self.metrics()
+    }
+
+    fn stop(&self, timeout: Duration) -> Option<oneshot::Receiver<()>> {
+        self.handle.closed.store(true, Ordering::Release);
+        let (done, stopped) = oneshot::channel();
+        let deadline = Instant::now() + timeout;
+        let state = &self.handle.state;
+        lock(&state.stop_by).get_or_insert(deadline);
+        state.stopping.notify_waiters();
+        let command = Control::Shutdown(deadline, done);
+        self.handle.control.send(command).is_ok().then_some(stopped)
+    }
+}
+
+impl Recorder for Reporter {
+    fn record(&self, span: FinishedSpan) {
+        self.report(span);
+    }
+}
+
+impl fmt::Debug for Reporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reporter")
+            .field("metrics", &self.metrics())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: Encoder> ReporterBuilder<E> {
+    /// The most spans waiting to be sent (10 000 by default); more are dropped.
+    pub fn max_queue_spans(mut self, spans: usize) -> Self {
+        self.limits.max_queue_spans = spans.max(1);
+        self
+    }
+
+    /// The most (estimated) bytes of spans waiting to be sent (16 MiB by default).
+    pub fn max_queue_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_queue_bytes = bytes;
+        self
+    }
+
+    /// The most spans in one message (512 by default).
+    pub fn max_batch_spans(mut self, spans: usize) -> Self {
+        self.limits.max_batch_spans = spans.max(1);
+        self
+    }
+
+    /// The most bytes in one message (500 000 by default, Zipkin's limit); a span that
+    /// alone is larger is dropped.
+    pub fn max_batch_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_batch_bytes = bytes;
+        self
+    }
+
+    /// How long a batch waits for more spans after its first (1 s by default).
+    pub fn batch_delay(mut self, delay: Duration) -> Self {
+        self.limits.batch_delay = delay;
+        self
+    }
+
+    /// How long one request may take (10 s by default).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.request_timeout = timeout;
+        self
+    }
+
+    /// Starts the background sender on `executor`.
+    pub fn start(self, executor: Executor) -> Result<Reporter, StartError> {
+        if self.endpoint.scheme_str() != Some("http") || self.endpoint.host().is_none() {
+            return Err(StartError::new(format!(
+                "the endpoint must be an http:// URL with a host, not {}",
+                self.endpoint
+            )));
+        }
+        let (spans, queue) = mpsc::channel(self.limits.max_queue_spans);
+        let (control, commands) = mpsc::unbounded_channel();
+        let state = Arc::new(State::default());
+        let handle = Arc::new(Handle {
+            spans,
+            control,
+            closed: AtomicBool::new(false),
+            max_queue_bytes: self.limits.max_queue_bytes,
+            state: state.clone(),
+        });
+        let timeout = self.limits.request_timeout;
+        let worker = Worker {
+            state,
+            queue,
+            commands,
+            sender: Sender::new(self.endpoint, self.encoder.content_type(), timeout),
+            encoder: self.encoder,
+            limits: self.limits,
+        };
+        match executor {
+            Executor::Tokio(handle) => {
+                handle.spawn(worker.run());
+            }
+            Executor::OwnThread => {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|error| StartError::new(format!("no runtime: {error}")))?;
+                std::thread::Builder::new()
+                    .name("opentracing-reporter".into())
+                    .spawn(move || runtime.block_on(worker.run()))
+                    .map_err(|error| StartError::new(format!("no thread: {error}")))?;
+            }
+        }
+        Ok(Reporter { handle })
+    }
+}
+
+/// The background half: batches, encodes, sends.
+struct Worker<E> {
+    state: Arc<State>,
+    queue: mpsc::Receiver<(FinishedSpan, usize)>,
+    commands: mpsc::UnboundedReceiver<Control>,
+    sender: Sender,
+    encoder: E,
+    limits: Limits,
+}
+
+/// A batch being filled.
+#[derive(Default)]
+struct Batch {
+    spans: Vec<FinishedSpan>,
+    bytes: usize,
+}
+
+impl<E: Encoder> Worker<E> {
+    async fn run(mut self) {
+        let mut batch = Batch::default();
+        // When the batch must go, counted from its first span.
+        let mut due = None;
+        loop {
+            tokio::select! {
+                biased;
+                Some(command) = self.commands.recv() => match command {
+                    Control::Flush(done) => {
+                        self.drain(&mut batch, None).await;
+                        due = None;
+                        let _ = done.send(());
+                    }
+                    Control::Shutdown(deadline, done) => {
+                        self.queue.close();
+                        self.drain(&mut batch, Some(deadline)).await;
+                        let _ = done.send(());
+                        return;
+                    }
+                },
+                span = self.queue.recv() => match span {
+                    Some(span) => {
+                        if batch.spans.is_empty() {
+                            due = Some(Instant::now() + self.limits.batch_delay);
+                        }
+                        if self.add(&mut batch, span) {
+                            self.send(std::mem::take(&mut batch)).await;
+                            due = None;
+                        }
+                    }
+                    // Every reporter handle is gone: send what is left and stop.
+                    None => {
+                        self.drain(&mut batch, None).await;
+                        return;
+                    }
+                },
+                () = sleep_until(due), if due.is_some() => {
+                    self.send(std::mem::take(&mut batch)).await;
+                    due = None;
+                }
+            }
+        }
+    }
+
+    /// Adds a span to the batch; whether the batch is now full.
+    fn add(&mut self, batch: &mut Batch, (span, size): (FinishedSpan, usize)) -> bool {
+        self.state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
+        self.state.counters.queued(-1);
+        batch.bytes += size;
+        batch.spans.push(span);
+        batch.spans.len() >= self.limits.max_batch_spans
+            || batch.bytes >= self.limits.max_batch_bytes
+    }
+
+    /// Sends the batch and everything queued now; at a shutdown `deadline`, what is still
+    /// unsent is counted as dropped.
+    async fn drain(&mut self, batch: &mut Batch, deadline: Option<Instant>) {
+        loop {
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                let mut left = std::mem::take(batch).spans.len() as u64;
+                while let Ok((_, size)) = self.queue.try_recv() {
+                    self.state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
+                    self.state.counters.queued(-1);
+                    left += 1;
+                }
+                self.state.counters.dropped(DropReason::Shutdown, left);
+                return;
+            }
+            let more = self.queue.try_recv().ok();
+            let last = more.is_none();
+            let full = more.is_some_and(|span| self.add(batch, span));
+            if (full || last) && !batch.spans.is_empty() {
+                self.send_until(std::mem::take(batch), deadline).await;
+            }
+            if last {
+                return;
+            }
+        }
+    }
+
+    /// Encodes and sends one batch; a message too large is split, and a span too large
+    /// alone is dropped.
+    async fn send(&self, batch: Batch) {
+        self.send_until(batch, None).await;
+    }
+
+    /// [`send`](Self::send), each request ending by `deadline` at the latest.
+    async fn send_until(&self, batch: Batch, deadline: Option<Instant>) {
+        let mut pending = vec![batch.spans];
+        while let Some(spans) = pending.pop() {
+            let mut body = Vec::with_capacity(batch.bytes.min(self.limits.max_batch_bytes));
+            self.encoder.encode(&spans, &mut body);
+            if body.len() > self.limits.max_batch_bytes {
+                if spans.len() == 1 {
+                    self.state.counters.dropped(DropReason::Encoding, 1);
+                } else {
+                    let mut first = spans;
+                    let second = first.split_off(first.len() / 2);
+                    pending.push(second);
+                    pending.push(first);
+                }
+                continue;
+            }
+            let count = spans.len() as u64;
+            let bytes = body.len() as u64;
+            match self.exchange(body, deadline).await {
+                Ok(()) => self.state.counters.sent(count, bytes),
+                Err(error) => {
+                    self.state.counters.failed(count);
+                    *lock(&self.state.last_error) = Some(error.to_string());
+                }
+            }
+        }
+    }
+}
+
+impl<E> Worker<E> {
+    /// One request, ending by the shutdown deadline if a shutdown is asked for meanwhile.
+    async fn exchange(&self, body: Vec<u8>, deadline: Option<Instant>) -> Result<(), SendError> {
+        let stop_by = deadline.or(*lock(&self.state.stop_by));
+        let exchange = self.sender.send(body, stop_by);
+        tokio::pin!(exchange);
+        tokio::select! {
+            result = &mut exchange => result,
+            () = self.state.stopping.notified(), if stop_by.is_none() => {
+                let stop_by = (*lock(&self.state.stop_by)).unwrap_or_else(Instant::now);
+                let bounded = tokio::time::timeout_at(stop_by, exchange).await;
+                bounded.unwrap_or(Err(SendError::Timeout))
+            }
+        }
+    }
+}
+
+/// Sleeps until `due`, or forever without one.
+async fn sleep_until(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A cheap upper-bound guess of a span's encoded size, for the byte limits.
+fn estimated_size(span: &FinishedSpan) -> usize {
+    const FIXED: usize = 400;
+    let tags: usize = span.tags().map(|(key, _)| key.len() + 32).sum();
+    let logs: usize = span
+        .logs()
+        .iter()
+        .map(|log| 64 + log.fields().len() * 48)
+        .sum();
+    FIXED + span.operation_name().len() + tags + logs
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs `future` on this thread until it completes or `timeout` passes.
+fn block_on<F: Future>(future: F, timeout: Duration) -> Option<F::Output> {
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    let deadline = std::time::Instant::now() + timeout;
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut context = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return Some(output);
+        }
+        let now = std::time::Instant::now();
+        if now >= deadline {
+            return None;
+        }
+        std::thread::park_timeout(deadline - now);
+    }
+}

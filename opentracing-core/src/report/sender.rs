@@ -1,0 +1,95 @@
+//! One HTTP POST to the collector.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderValue};
+use http::{Method, Request, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use tokio::time::Instant;
+
+/// The largest collector answer read; the rest is ignored.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// Posts encoded batches to one endpoint, one at a time, with a timeout.
+pub(crate) struct Sender {
+    client: Client<HttpConnector, Full<Bytes>>,
+    endpoint: Uri,
+    content_type: HeaderValue,
+    timeout: Duration,
+}
+
+/// Why a message failed.
+#[derive(Debug)]
+pub(crate) enum SendError {
+    Timeout,
+    Transport(hyper_util::client::legacy::Error),
+    Status(http::StatusCode),
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout => f.write_str("the collector did not answer in time"),
+            Self::Transport(error) => write!(f, "the collector could not be reached: {error}"),
+            Self::Status(status) => write!(f, "the collector answered {status}"),
+        }
+    }
+}
+
+impl Sender {
+    pub(crate) fn new(endpoint: Uri, content_type: &'static str, timeout: Duration) -> Self {
+        Self {
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            endpoint,
+            content_type: HeaderValue::from_static(content_type),
+            timeout,
+        }
+    }
+
+    /// Posts `body`; any answer but 2xx is a failure. The request carries `b3: 0`, so a
+    /// traced collector does not trace the reporter's own requests.
+    pub(crate) async fn send(
+        &self,
+        body: Vec<u8>,
+        deadline: Option<Instant>,
+    ) -> Result<(), SendError> {
+        let mut request = Request::new(Full::new(Bytes::from(body)));
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = self.endpoint.clone();
+        let headers = request.headers_mut();
+        headers.insert(CONTENT_TYPE, self.content_type.clone());
+        headers.insert("b3", HeaderValue::from_static("0"));
+        let exchange = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(SendError::Transport)?;
+            let status = response.status();
+            // Read (a bounded part of) the answer so the connection can be reused.
+            let mut body = response.into_body();
+            let mut read = 0;
+            while read < MAX_ANSWER_BYTES {
+                match body.frame().await {
+                    Some(Ok(frame)) => read += frame.data_ref().map_or(0, Bytes::len),
+                    _ => break,
+                }
+            }
+            if status.is_success() {
+                Ok(())
+            } else {
+                Err(SendError::Status(status))
+            }
+        };
+        let timeout_at = Instant::now() + self.timeout;
+        let timeout_at = deadline.map_or(timeout_at, |deadline| deadline.min(timeout_at));
+        tokio::time::timeout_at(timeout_at, exchange)
+            .await
+            .unwrap_or(Err(SendError::Timeout))
+    }
+}
