@@ -45,6 +45,15 @@ impl SpanExporter for DiscardExporter {
     }
 }
 
+/// Drops every finished span: the tracer's cost without reporting.
+struct Discard;
+
+impl opentracing_core::Recorder for Discard {
+    fn record(&self, span: opentracing_core::FinishedSpan) {
+        drop(span);
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "bare".into());
@@ -81,6 +90,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .layer(axum_tracing_opentelemetry::middleware::OtelAxumLayer::default())
         }
         "ours-noop" => app().layer(tracing_axum::layer_with(NoopTracer::new())),
+        "ours-discard" => {
+            let tracer = ReferenceTracer::new("load", Arc::new(Discard));
+            app().layer(tracing_axum::layer_with(tracer))
+        }
         "ours-reference" => {
             let collector = collector.ok_or("ours-reference needs the collector's address")?;
             let endpoint = format!("http://{collector}/api/v2/spans").parse()?;

@@ -79,13 +79,13 @@ impl Counters {
         self.dropped[index].fetch_add(spans, Ordering::Relaxed);
     }
 
-    pub(crate) fn queued(&self, delta: i64) {
+    /// Counts spans into (`delta > 0`) or out of the queue; the queued count after.
+    pub(crate) fn queued(&self, delta: i64) -> u64 {
+        let change = delta.unsigned_abs();
         if delta >= 0 {
-            self.queued_spans
-                .fetch_add(delta.unsigned_abs(), Ordering::Relaxed);
+            self.queued_spans.fetch_add(change, Ordering::Relaxed) + change
         } else {
-            self.queued_spans
-                .fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
+            self.queued_spans.fetch_sub(change, Ordering::Relaxed) - change
         }
     }
 

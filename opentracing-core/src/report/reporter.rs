@@ -89,10 +89,13 @@ pub struct Reporter {
 /// What the reporting side holds: when the last one goes, the worker sends what is left
 /// and stops.
 struct Handle {
+    // Fields drop in order: the queue's sender before the commands' one, so the worker
+    // finds the queue closed when it sees the commands close.
     spans: mpsc::Sender<(FinishedSpan, usize)>,
     control: mpsc::UnboundedSender<Control>,
     closed: AtomicBool,
     max_queue_bytes: usize,
+    max_batch_spans: u64,
     state: Arc<State>,
 }
 
@@ -106,6 +109,8 @@ struct State {
     /// by it too.
     stop_by: Mutex<Option<Instant>>,
     stopping: Notify,
+    /// Rung when a batch's worth of spans is queued.
+    batch_ready: Notify,
 }
 
 enum Control {
@@ -168,7 +173,11 @@ impl Reporter {
             return;
         }
         match handle.spans.try_send((span, size)) {
-            Ok(()) => state.counters.queued(1),
+            Ok(()) => {
+                if state.counters.queued(1) % handle.max_batch_spans == 0 {
+                    state.batch_ready.notify_one();
+                }
+            }
             Err(error) => {
                 state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
                 let reason = match error {
@@ -312,6 +321,7 @@ impl<E: Encoder> ReporterBuilder<E> {
             control,
             closed: AtomicBool::new(false),
             max_queue_bytes: self.limits.max_queue_bytes,
+            max_batch_spans: self.limits.max_batch_spans as u64,
             state: state.clone(),
         });
         let timeout = self.limits.request_timeout;
@@ -360,47 +370,37 @@ struct Batch {
 }
 
 impl<E: Encoder> Worker<E> {
+    /// Wakes up every `batch_delay`, when a batch's worth of spans is queued, or on a
+    /// command, and sends what is queued. It never waits on the queue itself: a wake-up per
+    /// span would cost a thread switch per span.
     async fn run(mut self) {
         let mut batch = Batch::default();
-        // When the batch must go, counted from its first span.
-        let mut due = None;
         loop {
             tokio::select! {
                 biased;
-                Some(command) = self.commands.recv() => match command {
-                    Control::Flush(done) => {
+                command = self.commands.recv() => match command {
+                    Some(Control::Flush(done)) => {
                         self.drain(&mut batch, None).await;
-                        due = None;
                         let _ = done.send(());
+                        continue;
                     }
-                    Control::Shutdown(deadline, done) => {
+                    Some(Control::Shutdown(deadline, done)) => {
                         self.queue.close();
                         self.drain(&mut batch, Some(deadline)).await;
                         let _ = done.send(());
                         return;
                     }
-                },
-                span = self.queue.recv() => match span {
-                    Some(span) => {
-                        if batch.spans.is_empty() {
-                            due = Some(Instant::now() + self.limits.batch_delay);
-                        }
-                        if self.add(&mut batch, span) {
-                            self.send(std::mem::take(&mut batch)).await;
-                            due = None;
-                        }
-                    }
-                    // Every reporter handle is gone: send what is left and stop.
+                    // Every reporter handle is gone (the queue's sender went first): send
+                    // what is left and stop.
                     None => {
                         self.drain(&mut batch, None).await;
                         return;
                     }
                 },
-                () = sleep_until(due), if due.is_some() => {
-                    self.send(std::mem::take(&mut batch)).await;
-                    due = None;
-                }
+                () = self.state.batch_ready.notified() => {}
+                () = tokio::time::sleep(self.limits.batch_delay) => {}
             }
+            self.drain(&mut batch, None).await;
         }
     }
 
@@ -432,7 +432,7 @@ impl<E: Encoder> Worker<E> {
             let last = more.is_none();
             let full = more.is_some_and(|span| self.add(batch, span));
             if (full || last) && !batch.spans.is_empty() {
-                self.send_until(std::mem::take(batch), deadline).await;
+                self.send(std::mem::take(batch), deadline).await;
             }
             if last {
                 return;
@@ -440,14 +440,9 @@ impl<E: Encoder> Worker<E> {
         }
     }
 
-    /// Encodes and sends one batch; a message too large is split, and a span too large
-    /// alone is dropped.
-    async fn send(&self, batch: Batch) {
-        self.send_until(batch, None).await;
-    }
-
-    /// [`send`](Self::send), each request ending by `deadline` at the latest.
-    async fn send_until(&self, batch: Batch, deadline: Option<Instant>) {
+    /// Encodes and sends one batch, each request ending by `deadline` at the latest; a
+    /// message too large is split, and a span too large alone is dropped.
+    async fn send(&self, batch: Batch, deadline: Option<Instant>) {
         let mut pending = vec![batch.spans];
         while let Some(spans) = pending.pop() {
             let mut body = Vec::with_capacity(batch.bytes.min(self.limits.max_batch_bytes));
@@ -490,14 +485,6 @@ impl<E> Worker<E> {
                 bounded.unwrap_or(Err(SendError::Timeout))
             }
         }
-    }
-}
-
-/// Sleeps until `due`, or forever without one.
-async fn sleep_until(due: Option<Instant>) {
-    match due {
-        Some(due) => tokio::time::sleep_until(due).await,
-        None => std::future::pending().await,
     }
 }
 
