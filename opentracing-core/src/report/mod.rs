@@ -30,6 +30,7 @@
 mod encoder;
 #[cfg(feature = "reporter")]
 mod env;
+mod json;
 #[cfg(feature = "reporter")]
 mod metrics;
 #[cfg(feature = "otlp")]

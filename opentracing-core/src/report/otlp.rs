@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::encoder::{Encoder, error_of, is_explicit_success, since_epoch};
+use super::json::{SpanHex, Text, TraceHex};
 use crate::finished::FinishedSpan;
 use crate::references::SpanReference;
 use crate::value::Value;
@@ -103,8 +104,8 @@ fn kind_of(span: &FinishedSpan) -> u8 {
     }
 }
 
-fn nanos(time: std::time::SystemTime) -> String {
-    since_epoch(time).as_nanos().to_string()
+fn nanos(time: std::time::SystemTime) -> Text<u128> {
+    Text(since_epoch(time).as_nanos())
 }
 
 #[derive(Serialize)]
@@ -140,17 +141,17 @@ struct Scope {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Span<'a> {
-    trace_id: String,
-    span_id: String,
+    trace_id: TraceHex,
+    span_id: SpanHex,
     #[serde(skip_serializing_if = "Option::is_none")]
     trace_state: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    parent_span_id: Option<String>,
+    parent_span_id: Option<SpanHex>,
     flags: u32,
     name: &'a str,
     kind: u8,
-    start_time_unix_nano: String,
-    end_time_unix_nano: String,
+    start_time_unix_nano: Text<u128>,
+    end_time_unix_nano: Text<u128>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     attributes: Vec<KeyValue<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -174,10 +175,13 @@ impl<'a> From<&'a FinishedSpan> for Span<'a> {
             None => None,
         };
         Span {
-            trace_id: format!("{:032x}", context.trace_id()),
-            span_id: format!("{:016x}", context.span_id()),
+            trace_id: TraceHex {
+                id: context.trace_id(),
+                short: false,
+            },
+            span_id: SpanHex(context.span_id()),
             trace_state: context.trace_state().header(),
-            parent_span_id: parent.map(|id| format!("{id:016x}")),
+            parent_span_id: parent.map(SpanHex),
             flags: SAMPLED,
             name: span.operation_name(),
             kind: kind_of(span),
@@ -218,7 +222,7 @@ impl<'a> From<&'a FinishedSpan> for Span<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Event<'a> {
-    time_unix_nano: String,
+    time_unix_nano: Text<u128>,
     name: &'a str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     attributes: Vec<KeyValue<'a>>,
@@ -227,15 +231,18 @@ struct Event<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Link {
-    trace_id: String,
-    span_id: String,
+    trace_id: TraceHex,
+    span_id: SpanHex,
 }
 
 impl From<&SpanReference> for Link {
     fn from(reference: &SpanReference) -> Self {
         Link {
-            trace_id: format!("{:032x}", reference.trace_id()),
-            span_id: format!("{:016x}", reference.span_id()),
+            trace_id: TraceHex {
+                id: reference.trace_id(),
+                short: false,
+            },
+            span_id: SpanHex(reference.span_id()),
         }
     }
 }
@@ -268,7 +275,7 @@ enum AnyValue<'a> {
     Bool(bool),
     /// A 64-bit integer: a decimal string in OTLP JSON.
     #[serde(rename = "intValue")]
-    Int(String),
+    Int(Text<i64>),
     #[serde(rename = "doubleValue")]
     Double(f64),
     /// NaN and the infinities, as proto3 JSON writes them.
@@ -287,7 +294,7 @@ impl<'a> From<&'a Value> for AnyValue<'a> {
         match value {
             Value::String(text) => Self::Text(text),
             Value::Bool(flag) => Self::Bool(*flag),
-            Value::I64(number) => Self::Int(number.to_string()),
+            Value::I64(number) => Self::Int(Text(*number)),
             Value::F64(number) if number.is_finite() => Self::Double(*number),
             Value::F64(number) if number.is_nan() => Self::SpecialDouble("NaN"),
             Value::F64(number) if *number > 0.0 => Self::SpecialDouble("Infinity"),

@@ -1,11 +1,13 @@
 //! Zipkin v2 JSON (`POST /api/v2/spans`), as `zipkin2-api.yaml` defines it.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use serde::Serialize;
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 
 use super::encoder::{Encoder, error_of, since_epoch};
+use super::json::{SpanHex, Text, TraceHex, lower_case};
 use crate::finished::FinishedSpan;
 use crate::sampling::Sampling;
 use crate::tags;
@@ -67,12 +69,12 @@ impl ZipkinJson {
         let span_id = context.span_id();
         let mut kind = None;
         let mut remote = Endpoint::default();
-        let mut tags = BTreeMap::new();
+        let mut tags = Vec::new();
         for (key, value) in span.tags() {
             match (key, value) {
                 (tags::SPAN_KIND, Value::String(k)) if kind_of(k).is_some() => kind = kind_of(k),
-                (tags::PEER_SERVICE, _) => {
-                    remote.service_name = Some(value.to_string().to_lowercase())
+                (tags::PEER_SERVICE, Value::String(name)) => {
+                    remote.service_name = Some(lower_case(name));
                 }
                 (tags::PEER_HOST_IPV4, _) => remote.ipv4 = ipv4_of(value),
                 (tags::PEER_HOST_IPV6, _) => remote.ipv6 = ipv6_of(value),
@@ -83,47 +85,49 @@ impl ZipkinJson {
                         .filter(|p| *p != 0)
                 }
                 (tags::ERROR | tags::SAMPLING_PRIORITY, _) => {}
-                _ => {
-                    tags.insert(key, value.to_string());
-                }
+                _ => tags.push((key, TagValue::Value(value))),
             }
         }
         if let Some(message) = error_of(span) {
-            tags.insert(tags::ERROR, message.unwrap_or("true").to_owned());
+            tags.push((tags::ERROR, TagValue::Text(message.unwrap_or("true"))));
         }
         let start = since_epoch(span.start_time());
         let duration = span
             .finish_time()
             .duration_since(span.start_time())
             .unwrap_or_default();
-        let mut annotations: Vec<Annotation> = span
+        let mut annotations: Vec<Annotation<'_>> = span
             .logs()
             .iter()
             .flat_map(|log| {
                 let timestamp = micros(since_epoch(log.timestamp()));
                 log.fields().map(move |(key, value)| Annotation {
                     timestamp,
-                    value: format!("{key}:{value}"),
+                    key,
+                    value,
                 })
             })
             .collect();
-        annotations.sort();
-        annotations.dedup();
+        // Sorted by time (then text), without duplicates, as Zipkin stores them.
+        annotations.sort_by(|a, b| {
+            let by_time = (a.timestamp, a.key).cmp(&(b.timestamp, b.key));
+            by_time.then_with(|| a.value.to_string().cmp(&b.value.to_string()))
+        });
+        annotations.dedup_by(|a, b| (a.timestamp, a.key, a.value) == (b.timestamp, b.key, b.value));
         let parent_id = span.parent_id().filter(|parent| *parent != span_id);
         let local_service = span.service_name().unwrap_or(&self.service_name);
         Span {
-            trace_id: if trace_id.high() == 0 {
-                format!("{:016x}", trace_id.low())
-            } else {
-                format!("{trace_id:032x}")
+            trace_id: TraceHex {
+                id: trace_id,
+                short: true,
             },
-            parent_id: parent_id.map(|id| format!("{id:016x}")),
-            id: format!("{span_id:016x}"),
+            parent_id: parent_id.map(SpanHex),
+            id: SpanHex(span_id),
             kind,
-            name: Some(span.operation_name().to_lowercase()).filter(|name| !name.is_empty()),
+            name: Some(lower_case(span.operation_name())).filter(|name| !name.is_empty()),
             timestamp: Some(micros(start)).filter(|t| *t > 0),
             duration: micros_rounding_up(duration).max(1),
-            local_endpoint: Endpoint::local(&local_service.to_lowercase(), self.local_addr),
+            local_endpoint: Endpoint::local(lower_case(local_service), self.local_addr),
             remote_endpoint: Some(remote).filter(|e| !e.is_empty()),
             annotations,
             tags,
@@ -156,23 +160,18 @@ fn kind_of(kind: &str) -> Option<&'static str> {
     }
 }
 
-/// `peer.ipv4` as dotted text: a dotted string, or the `u32` opentracing-python documents.
-fn ipv4_of(value: &Value) -> Option<String> {
-    let ip = match value {
-        Value::String(text) => text.parse::<Ipv4Addr>().ok()?,
-        Value::I64(number) => Ipv4Addr::from(u32::try_from(*number).ok()?),
-        _ => return None,
-    };
-    Some(ip.to_string())
+/// `peer.ipv4`: a dotted string, or the `u32` opentracing-python documents.
+fn ipv4_of(value: &Value) -> Option<Ipv4Addr> {
+    match value {
+        Value::String(text) => text.parse().ok(),
+        Value::I64(number) => Some(Ipv4Addr::from(u32::try_from(*number).ok()?)),
+        _ => None,
+    }
 }
 
-/// `peer.ipv6` as text.
-fn ipv6_of(value: &Value) -> Option<String> {
-    value
-        .as_str()?
-        .parse::<Ipv6Addr>()
-        .ok()
-        .map(|ip| ip.to_string())
+/// `peer.ipv6`.
+fn ipv6_of(value: &Value) -> Option<Ipv6Addr> {
+    value.as_str()?.parse().ok()
 }
 
 fn micros(duration: std::time::Duration) -> u64 {
@@ -186,24 +185,24 @@ fn micros_rounding_up(duration: std::time::Duration) -> u64 {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Span<'a> {
-    trace_id: String,
+    trace_id: TraceHex,
     #[serde(skip_serializing_if = "Option::is_none")]
-    parent_id: Option<String>,
-    id: String,
+    parent_id: Option<SpanHex>,
+    id: SpanHex,
     #[serde(skip_serializing_if = "Option::is_none")]
     kind: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
+    name: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     timestamp: Option<u64>,
     duration: u64,
-    local_endpoint: Endpoint,
+    local_endpoint: Endpoint<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    remote_endpoint: Option<Endpoint>,
+    remote_endpoint: Option<Endpoint<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    annotations: Vec<Annotation>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    tags: BTreeMap<&'a str, String>,
+    annotations: Vec<Annotation<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "as_object")]
+    tags: Vec<(&'a str, TagValue<'a>)>,
     #[serde(skip_serializing_if = "is_false")]
     debug: bool,
     #[serde(skip_serializing_if = "is_false")]
@@ -212,27 +211,27 @@ struct Span<'a> {
 
 #[derive(Default, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Endpoint {
+struct Endpoint<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    service_name: Option<String>,
+    service_name: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    ipv4: Option<String>,
+    ipv4: Option<Ipv4Addr>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    ipv6: Option<String>,
+    ipv6: Option<Ipv6Addr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     port: Option<u16>,
 }
 
-impl Endpoint {
-    fn local(service_name: &str, addr: Option<SocketAddr>) -> Self {
+impl<'a> Endpoint<'a> {
+    fn local(service_name: Cow<'a, str>, addr: Option<SocketAddr>) -> Self {
         let mut endpoint = Self {
-            service_name: Some(service_name.to_owned()),
+            service_name: Some(service_name),
             ..Self::default()
         };
         if let Some(addr) = addr {
             match addr.ip().to_canonical() {
-                IpAddr::V4(ip) => endpoint.ipv4 = Some(ip.to_string()),
-                IpAddr::V6(ip) => endpoint.ipv6 = Some(ip.to_string()),
+                IpAddr::V4(ip) => endpoint.ipv4 = Some(ip),
+                IpAddr::V6(ip) => endpoint.ipv6 = Some(ip),
             }
             endpoint.port = Some(addr.port()).filter(|port| *port != 0);
         }
@@ -247,10 +246,44 @@ impl Endpoint {
     }
 }
 
-#[derive(PartialEq, Eq, PartialOrd, Ord, Serialize)]
-struct Annotation {
+/// A log field as an annotation: `key:value` at the log's time.
+struct Annotation<'a> {
     timestamp: u64,
-    value: String,
+    key: &'a str,
+    value: &'a Value,
+}
+
+impl Serialize for Annotation<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut annotation = serializer.serialize_struct("Annotation", 2)?;
+        annotation.serialize_field("timestamp", &self.timestamp)?;
+        let value = Text(format_args!("{}:{}", self.key, self.value));
+        annotation.serialize_field("value", &value)?;
+        annotation.end()
+    }
+}
+
+/// A tag's value, written as a string.
+enum TagValue<'a> {
+    Value(&'a Value),
+    Text(&'a str),
+}
+
+impl Serialize for TagValue<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Value(value) => serializer.collect_str(value),
+            Self::Text(text) => serializer.serialize_str(text),
+        }
+    }
+}
+
+/// Tags, each key once (the span gives the latest value of each), as a JSON object.
+fn as_object<S: Serializer>(
+    tags: &[(&str, TagValue<'_>)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(tags.iter().map(|(key, value)| (key, value)))
 }
 
 fn is_false(value: &bool) -> bool {
