@@ -174,7 +174,7 @@ impl Reporter {
         }
         match handle.spans.try_send((span, size)) {
             Ok(()) => {
-                if state.counters.queued(1) % handle.max_batch_spans == 0 {
+                if state.counters.queued(1).is_multiple_of(handle.max_batch_spans) {
                     state.batch_ready.notify_one();
                 }
             }
