@@ -24,7 +24,8 @@ pub enum Executor {
     /// A thread of its own, named `opentracing-reporter`, with a single-threaded tokio
     /// runtime.
     OwnThread,
-    /// A task on this tokio runtime.
+    /// A task on this tokio runtime, which must have its time and I/O drivers on
+    /// (`enable_all`, as `#[tokio::main]` does).
     Tokio(tokio::runtime::Handle),
 }
 
