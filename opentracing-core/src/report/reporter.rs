@@ -175,7 +175,11 @@ impl Reporter {
         }
         match handle.spans.try_send((span, size)) {
             Ok(()) => {
-                if state.counters.queued(1).is_multiple_of(handle.max_batch_spans) {
+                if state
+                    .counters
+                    .queued(1)
+                    .is_multiple_of(handle.max_batch_spans)
+                {
                     state.batch_ready.notify_one();
                 }
             }
