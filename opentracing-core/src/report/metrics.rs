@@ -83,9 +83,13 @@ impl Counters {
     pub(crate) fn queued(&self, delta: i64) -> u64 {
         let change = delta.unsigned_abs();
         if delta >= 0 {
-            self.queued_spans.fetch_add(change, Ordering::Relaxed) + change
+            self.queued_spans
+                .fetch_add(change, Ordering::Relaxed)
+                .wrapping_add(change)
         } else {
-            self.queued_spans.fetch_sub(change, Ordering::Relaxed) - change
+            self.queued_spans
+                .fetch_sub(change, Ordering::Relaxed)
+                .wrapping_sub(change)
         }
     }
 

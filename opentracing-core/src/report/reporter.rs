@@ -173,17 +173,16 @@ impl Reporter {
             state.counters.dropped(DropReason::QueueFull, 1);
             return;
         }
+        // Counted before the worker can take it, so the gauge never goes below zero.
+        let queued = state.counters.queued(1);
         match handle.spans.try_send((span, size)) {
             Ok(()) => {
-                if state
-                    .counters
-                    .queued(1)
-                    .is_multiple_of(handle.max_batch_spans)
-                {
+                if queued.is_multiple_of(handle.max_batch_spans) {
                     state.batch_ready.notify_one();
                 }
             }
             Err(error) => {
+                state.counters.queued(-1);
                 state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
                 let reason = match error {
                     mpsc::error::TrySendError::Full(_) => DropReason::QueueFull,
