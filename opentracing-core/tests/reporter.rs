@@ -307,3 +307,14 @@ fn a_bad_endpoint_is_a_clear_error() {
         .unwrap_err();
     assert!(error.to_string().contains("http://"), "{error}");
 }
+
+#[test]
+fn a_runtime_without_timers_is_refused_at_start() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let error = builder("http://127.0.0.1:9/api/v2/spans".parse().unwrap())
+        .start(Executor::Tokio(runtime.handle().clone()))
+        .unwrap_err();
+    assert!(error.to_string().contains("timers"), "{error}");
+}

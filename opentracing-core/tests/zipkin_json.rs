@@ -202,3 +202,23 @@ fn roots_have_no_parent_and_error_false_is_left_out() {
     assert_eq!(span["localEndpoint"]["serviceName"], "svc");
     assert!(zipkin_schema().is_valid(&json));
 }
+
+#[test]
+fn error_messages_mapped_addresses_and_unusable_peer_values() {
+    let recorder = Arc::new(InMemoryRecorder::new());
+    let tracer = ReferenceTracer::new("svc", recorder.clone());
+    tracer
+        .span_builder("call")
+        .tag(tags::ERROR, "connection reset")
+        .tag(tags::PEER_HOST_IPV6, "::ffff:192.0.2.9")
+        .tag(tags::PEER_PORT, "not a port")
+        .start()
+        .finish();
+    let json: serde_json::Value = serde_json::from_str(&encode(&recorder.spans())).unwrap();
+    let span = &json[0];
+    assert_eq!(span["tags"]["error"], "connection reset");
+    assert_eq!(span["remoteEndpoint"]["ipv4"], "192.0.2.9");
+    assert!(span["remoteEndpoint"].get("ipv6").is_none());
+    assert_eq!(span["tags"]["peer.port"], "not a port");
+    assert!(zipkin_schema().is_valid(&json));
+}

@@ -3,6 +3,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::finished::FinishedSpan;
+use crate::value::Value;
 use crate::{logs, tags};
 
 /// Turns a batch of finished spans into the body of one HTTP request to a collector.
@@ -19,24 +20,27 @@ pub(crate) fn since_epoch(time: SystemTime) -> Duration {
     time.duration_since(UNIX_EPOCH).unwrap_or_default()
 }
 
-/// Whether the span is tagged `error=true`, and then the message of its first error log,
-/// if any.
+/// Whether the span failed, by its `error` tag (`true`, or a message other than `false`),
+/// and then its message: the tag's text, or the first error log's.
 pub(crate) fn error_of(span: &FinishedSpan) -> Option<Option<&str>> {
-    if span.tag(tags::ERROR)?.as_bool()? {
-        let message = span.logs().iter().find_map(|log| {
+    match span.tag(tags::ERROR)? {
+        Value::Bool(true) => Some(span.logs().iter().find_map(|log| {
             let is_error = log.field(logs::EVENT)?.as_str()? == "error";
             is_error
                 .then(|| log.field(logs::MESSAGE)?.as_str())
                 .flatten()
-        });
-        Some(message)
-    } else {
-        None
+        })),
+        Value::String(text) if !text.is_empty() && text != "false" => Some(Some(text)),
+        _ => None,
     }
 }
 
 /// The tag `error=false`: the span says it succeeded.
 #[cfg(feature = "otlp")]
 pub(crate) fn is_explicit_success(span: &FinishedSpan) -> bool {
-    span.tag(tags::ERROR).and_then(|v| v.as_bool()) == Some(false)
+    match span.tag(tags::ERROR) {
+        Some(Value::Bool(false)) => true,
+        Some(Value::String(text)) => text == "false",
+        _ => false,
+    }
 }

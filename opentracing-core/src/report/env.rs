@@ -65,7 +65,8 @@ pub enum ParentRoot {
 /// | `OTEL_BSP_MAX_QUEUE_SIZE` | the queue's bound, in spans | 10000 |
 /// | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | a batch's bound, in spans | 512 |
 ///
-/// A value that cannot be used is an error naming the variable, at start-up.
+/// Numbers are whole, from 1 to 10 000 000. A value that cannot be used is an error naming
+/// the variable, at start-up.
 ///
 /// ```
 /// use opentracing_core::report::{EnvConfig, Exporter};
@@ -334,10 +335,14 @@ impl Vars {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A whole number from 1 to 10 000 000.
     fn number(&self, variable: &'static str) -> Result<Option<u64>, ConfigError> {
-        let parse = |value: &str| {
-            let reason = format!("`{value}` is not a whole number");
-            value.parse::<u64>().map_err(|_| invalid(variable, reason))
+        let parse = |value: &str| match value.parse::<u64>() {
+            Ok(number @ 1..=10_000_000) => Ok(number),
+            _ => Err(invalid(
+                variable,
+                format!("`{value}` is not a whole number from 1 to 10000000"),
+            )),
         };
         self.get(variable).map(parse).transpose()
     }

@@ -56,11 +56,11 @@ impl StartError {
 /// - [`report`](Self::report) (and [`Recorder::record`]) never blocks and never waits for a
 ///   lock held across I/O: the span joins a bounded queue (by count and by estimated bytes)
 ///   or, when the queue is full or the reporter is shut down, is dropped and counted.
-/// - One background task takes spans off the queue into a batch, and sends the batch when it
-///   holds `max_batch_spans` spans or `max_batch_bytes` bytes, or `batch_delay` after its
-///   first span. One request is in flight at a time, each with a timeout; a failed request
-///   is not retried (its spans are counted as dropped), so a down or slow collector costs
-///   counted drops, not memory or latency.
+/// - One background task wakes when `max_batch_spans` spans are queued, every
+///   `batch_delay`, or on a command, and sends what is queued in messages of at most
+///   `max_batch_spans` spans and `max_batch_bytes` bytes. One request is in flight at a
+///   time, each with a timeout; a failed request is not retried (its spans are counted as
+///   dropped), so a down or slow collector costs counted drops, not memory or latency.
 /// - [`flush`](Self::flush) sends everything queued before it; [`shutdown`](Self::shutdown)
 ///   sends what is left within a time limit and counts the rest.
 /// - Its own requests carry `b3: 0` and are made with a plain HTTP client, never a traced one.
@@ -224,7 +224,7 @@ impl Reporter {
             // A timer that needs no runtime: this may run on any executor.
             let (ring, rung) = oneshot::channel::<()>();
             std::thread::spawn(move || {
-                std::thread::sleep(timeout + Duration::from_secs(1));
+                std::thread::sleep(timeout.saturating_add(Duration::from_secs(1)));
                 let _ = ring.send(());
             });
             tokio::select! {
@@ -240,7 +240,7 @@ impl Reporter {
     pub fn shutdown_blocking(&self, timeout: Duration) -> ReporterMetrics {
         if let Some(stopped) = self.stop(timeout) {
             // The worker keeps the deadline; the margin covers its last bookkeeping.
-            block_on(stopped, timeout + Duration::from_secs(1));
+            block_on(stopped, timeout.saturating_add(Duration::from_secs(1)));
         }
         self.metrics()
     }
@@ -248,7 +248,7 @@ impl Reporter {
     fn stop(&self, timeout: Duration) -> Option<oneshot::Receiver<()>> {
         self.handle.closed.store(true, Ordering::Release);
         let (done, stopped) = oneshot::channel();
-        let deadline = Instant::now() + timeout;
+        let deadline = after(timeout);
         let state = &self.handle.state;
         lock(&state.stop_by).get_or_insert(deadline);
         state.stopping.notify_waiters();
@@ -274,7 +274,7 @@ impl fmt::Debug for Reporter {
 impl<E: Encoder> ReporterBuilder<E> {
     /// The most spans waiting to be sent (10 000 by default); more are dropped.
     pub fn max_queue_spans(mut self, spans: usize) -> Self {
-        self.limits.max_queue_spans = spans.max(1);
+        self.limits.max_queue_spans = spans.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
         self
     }
 
@@ -297,15 +297,16 @@ impl<E: Encoder> ReporterBuilder<E> {
         self
     }
 
-    /// How long a batch waits for more spans after its first (1 s by default).
+    /// How often queued spans are sent when fewer than a batch are waiting (1 s by
+    /// default, at least 1 ms).
     pub fn batch_delay(mut self, delay: Duration) -> Self {
-        self.limits.batch_delay = delay;
+        self.limits.batch_delay = delay.max(Duration::from_millis(1));
         self
     }
 
-    /// How long one request may take (10 s by default).
+    /// How long one request may take (10 s by default, at least 1 ms).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.limits.request_timeout = timeout;
+        self.limits.request_timeout = timeout.max(Duration::from_millis(1));
         self
     }
 
@@ -339,6 +340,13 @@ impl<E: Encoder> ReporterBuilder<E> {
         };
         match executor {
             Executor::Tokio(handle) => {
+                let _inside = handle.enter();
+                // A runtime without timers would fail the worker later: fail here instead.
+                let sleep = std::panic::catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO)));
+                if sleep.is_err() {
+                    let reason = "the runtime has no timers: build it with enable_all()";
+                    return Err(StartError::new(reason));
+                }
                 handle.spawn(worker.run());
             }
             Executor::OwnThread => {
@@ -366,6 +374,19 @@ struct Worker<E> {
     limits: Limits,
 }
 
+impl<E> Drop for Worker<E> {
+    /// A worker that stops early (its runtime shut down) still leaves no span uncounted.
+    fn drop(&mut self) {
+        let mut left = 0;
+        while let Ok((_, size)) = self.queue.try_recv() {
+            self.state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
+            self.state.counters.queued(-1);
+            left += 1;
+        }
+        self.state.counters.dropped(DropReason::Shutdown, left);
+    }
+}
+
 /// A batch being filled.
 #[derive(Default)]
 struct Batch {
@@ -384,27 +405,27 @@ impl<E: Encoder> Worker<E> {
                 biased;
                 command = self.commands.recv() => match command {
                     Some(Control::Flush(done)) => {
-                        self.drain(&mut batch, None).await;
+                        self.drain(&mut batch, None, true).await;
                         let _ = done.send(());
                         continue;
                     }
                     Some(Control::Shutdown(deadline, done)) => {
                         self.queue.close();
-                        self.drain(&mut batch, Some(deadline)).await;
+                        self.drain(&mut batch, Some(deadline), true).await;
                         let _ = done.send(());
                         return;
                     }
                     // Every reporter handle is gone (the queue's sender went first): send
                     // what is left and stop.
                     None => {
-                        self.drain(&mut batch, None).await;
+                        self.drain(&mut batch, None, true).await;
                         return;
                     }
                 },
-                () = self.state.batch_ready.notified() => {}
-                () = tokio::time::sleep(self.limits.batch_delay) => {}
+                // Full batches now; the rest waits for more, or for the timer.
+                () = self.state.batch_ready.notified() => self.drain(&mut batch, None, false).await,
+                () = tokio::time::sleep(self.limits.batch_delay) => self.drain(&mut batch, None, true).await,
             }
-            self.drain(&mut batch, None).await;
         }
     }
 
@@ -418,10 +439,13 @@ impl<E: Encoder> Worker<E> {
             || batch.bytes >= self.limits.max_batch_bytes
     }
 
-    /// Sends the batch and everything queued now; at a shutdown `deadline`, what is still
-    /// unsent is counted as dropped.
-    async fn drain(&mut self, batch: &mut Batch, deadline: Option<Instant>) {
+    /// Sends the batch and everything queued now, in full batches, and the last partial one
+    /// if `partial`; at a shutdown `deadline`, what is still unsent is counted as dropped.
+    async fn drain(&mut self, batch: &mut Batch, deadline: Option<Instant>, partial: bool) {
+        // What is queued now, not what keeps arriving: a flush under load still ends.
+        let mut budget = self.queue.len();
         loop {
+            let deadline = deadline.or(*lock(&self.state.stop_by));
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 let mut left = std::mem::take(batch).spans.len() as u64;
                 while let Ok((_, size)) = self.queue.try_recv() {
@@ -432,10 +456,13 @@ impl<E: Encoder> Worker<E> {
                 self.state.counters.dropped(DropReason::Shutdown, left);
                 return;
             }
-            let more = self.queue.try_recv().ok();
+            let more = budget.checked_sub(1).and_then(|left| {
+                budget = left;
+                self.queue.try_recv().ok()
+            });
             let last = more.is_none();
             let full = more.is_some_and(|span| self.add(batch, span));
-            if (full || last) && !batch.spans.is_empty() {
+            if (full || (last && partial)) && !batch.spans.is_empty() {
                 self.send(std::mem::take(batch), deadline).await;
             }
             if last {
@@ -449,6 +476,14 @@ impl<E: Encoder> Worker<E> {
     async fn send(&self, batch: Batch, deadline: Option<Instant>) {
         let mut pending = vec![batch.spans];
         while let Some(spans) = pending.pop() {
+            let stop_by = deadline.or(*lock(&self.state.stop_by));
+            if stop_by.is_some_and(|stop_by| Instant::now() >= stop_by) {
+                let left = spans.len() + pending.iter().map(Vec::len).sum::<usize>();
+                self.state
+                    .counters
+                    .dropped(DropReason::Shutdown, left as u64);
+                return;
+            }
             let mut body = Vec::with_capacity(batch.bytes.min(self.limits.max_batch_bytes));
             self.encoder.encode(&spans, &mut body);
             if body.len() > self.limits.max_batch_bytes {
@@ -478,12 +513,16 @@ impl<E: Encoder> Worker<E> {
 impl<E> Worker<E> {
     /// One request, ending by the shutdown deadline if a shutdown is asked for meanwhile.
     async fn exchange(&self, body: Vec<u8>, deadline: Option<Instant>) -> Result<(), SendError> {
+        // Listening before reading the deadline, so a shutdown in between is not missed.
+        let stopping = self.state.stopping.notified();
+        tokio::pin!(stopping);
+        stopping.as_mut().enable();
         let stop_by = deadline.or(*lock(&self.state.stop_by));
         let exchange = self.sender.send(body, stop_by);
         tokio::pin!(exchange);
         tokio::select! {
             result = &mut exchange => result,
-            () = self.state.stopping.notified(), if stop_by.is_none() => {
+            () = stopping, if stop_by.is_none() => {
                 let stop_by = (*lock(&self.state.stop_by)).unwrap_or_else(Instant::now);
                 let bounded = tokio::time::timeout_at(stop_by, exchange).await;
                 bounded.unwrap_or(Err(SendError::Timeout))
@@ -492,16 +531,27 @@ impl<E> Worker<E> {
     }
 }
 
-/// A cheap upper-bound guess of a span's encoded size, for the byte limits.
+/// A cheap guess of a span's encoded size, for the byte limits: its strings plus room for
+/// the JSON around them.
 fn estimated_size(span: &FinishedSpan) -> usize {
     const FIXED: usize = 400;
-    let tags: usize = span.tags().map(|(key, _)| key.len() + 32).sum();
+    let field = |key: &str, value: &crate::value::Value| {
+        key.len() + value.as_str().map_or(24, str::len) + 16
+    };
+    let tags: usize = span.tags().map(|(key, value)| field(key, value)).sum();
     let logs: usize = span
         .logs()
         .iter()
-        .map(|log| 64 + log.fields().len() * 48)
+        .map(|log| 48 + log.fields().map(|(k, v)| field(k, v)).sum::<usize>())
         .sum();
     FIXED + span.operation_name().len() + tags + logs
+}
+
+/// `duration` from now; far in the future when that cannot be told.
+pub(crate) fn after(duration: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(duration)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -519,7 +569,7 @@ fn block_on<F: Future>(future: F, timeout: Duration) -> Option<F::Output> {
         }
     }
 
-    let deadline = std::time::Instant::now() + timeout;
+    let start = std::time::Instant::now();
     let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
     let mut context = Context::from_waker(&waker);
     let mut future = std::pin::pin!(future);
@@ -527,10 +577,10 @@ fn block_on<F: Future>(future: F, timeout: Duration) -> Option<F::Output> {
         if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
             return Some(output);
         }
-        let now = std::time::Instant::now();
-        if now >= deadline {
+        let waited = start.elapsed();
+        if waited >= timeout {
             return None;
         }
-        std::thread::park_timeout(deadline - now);
+        std::thread::park_timeout(timeout - waited);
     }
 }

@@ -86,7 +86,7 @@ impl Sender {
                 Err(SendError::Status(status))
             }
         };
-        let timeout_at = Instant::now() + self.timeout;
+        let timeout_at = super::reporter::after(self.timeout);
         let timeout_at = deadline.map_or(timeout_at, |deadline| deadline.min(timeout_at));
         tokio::time::timeout_at(timeout_at, exchange)
             .await

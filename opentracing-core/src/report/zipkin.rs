@@ -76,14 +76,18 @@ impl ZipkinJson {
                 (tags::PEER_SERVICE, Value::String(name)) => {
                     remote.service_name = Some(lower_case(name));
                 }
-                (tags::PEER_HOST_IPV4, _) => remote.ipv4 = ipv4_of(value),
-                (tags::PEER_HOST_IPV6, _) => remote.ipv6 = ipv6_of(value),
-                (tags::PEER_PORT, _) => {
-                    remote.port = value
-                        .as_i64()
-                        .and_then(|p| u16::try_from(p).ok())
-                        .filter(|p| *p != 0)
+                (tags::PEER_HOST_IPV4, _) if ipv4_of(value).is_some() => {
+                    remote.ipv4 = ipv4_of(value);
                 }
+                // An IPv4-mapped address is written as IPv4, as Zipkin prefers.
+                (tags::PEER_HOST_IPV6, _) if ipv6_of(value).is_some() => {
+                    match ipv6_of(value).map(|ip| ip.to_canonical()) {
+                        Some(IpAddr::V4(ip)) => remote.ipv4 = Some(ip),
+                        Some(IpAddr::V6(ip)) => remote.ipv6 = Some(ip),
+                        None => {}
+                    }
+                }
+                (tags::PEER_PORT, _) if port_of(value).is_some() => remote.port = port_of(value),
                 (tags::ERROR | tags::SAMPLING_PRIORITY, _) => {}
                 _ => tags.push((key, TagValue::Value(value))),
             }
@@ -167,6 +171,14 @@ fn ipv4_of(value: &Value) -> Option<Ipv4Addr> {
         Value::I64(number) => Some(Ipv4Addr::from(u32::try_from(*number).ok()?)),
         _ => None,
     }
+}
+
+/// `peer.port`, when it is a usable port number.
+fn port_of(value: &Value) -> Option<u16> {
+    value
+        .as_i64()
+        .and_then(|port| u16::try_from(port).ok())
+        .filter(|port| *port != 0)
 }
 
 /// `peer.ipv6`.
