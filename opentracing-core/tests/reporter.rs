@@ -318,3 +318,38 @@ fn a_runtime_without_timers_is_refused_at_start() {
         .unwrap_err();
     assert!(error.to_string().contains("timers"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spans_an_otlp_collector_rejects_are_counted() {
+    // An OTLP collector that accepts every message but rejects two spans of each.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let service = hyper::service::service_fn(|_: Request<Incoming>| async {
+                let answer = r#"{"partialSuccess":{"rejectedSpans":"2","errorMessage":"too old"}}"#;
+                Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(
+                    answer.as_bytes(),
+                ))))
+            });
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service),
+            );
+        }
+    });
+    let endpoint = format!("http://{addr}/v1/traces").parse().unwrap();
+    let reporter = Reporter::builder(endpoint, opentracing_core::report::OtlpJson::new("test"))
+        .batch_delay(Duration::from_secs(60))
+        .start(on_this_runtime())
+        .unwrap();
+    report(&reporter, 5);
+    reporter.flush().await;
+    let metrics = reporter.metrics();
+    assert_eq!(
+        (metrics.spans_sent, metrics.dropped_send_failure),
+        (3, 2),
+        "{metrics:?}"
+    );
+    assert!(reporter.last_error().unwrap().contains("rejected 2 of 5"));
+}

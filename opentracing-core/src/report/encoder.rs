@@ -13,6 +13,13 @@ pub trait Encoder: Send + Sync + 'static {
 
     /// Appends the encoding of `spans` to `out`.
     fn encode(&self, spans: &[FinishedSpan], out: &mut Vec<u8>);
+
+    /// How many spans of an accepted message the collector's (2xx) `answer` says it
+    /// rejected, such as OTLP's `partialSuccess`; none by default.
+    fn rejected_spans(&self, answer: &[u8]) -> u64 {
+        let _ = answer;
+        0
+    }
 }
 
 /// Time since the Unix epoch; zero for a time before it.

@@ -10,7 +10,8 @@ pub enum DropReason {
     QueueFull,
     /// A span alone was larger than a message may be.
     Encoding,
-    /// The collector refused the message, answered an error, timed out or was unreachable.
+    /// The collector refused the message (or, accepting it, rejected the span), answered an
+    /// error, timed out or was unreachable.
     SendFailure,
     /// The reporter was shut down before the span could be sent.
     Shutdown,

@@ -91,6 +91,18 @@ impl Encoder for OtlpJson {
         // Writing to a Vec cannot fail, and every value here serializes.
         let _ = serde_json::to_writer(out, &request);
     }
+
+    /// `partialSuccess.rejectedSpans` of an `ExportTraceServiceResponse` (a decimal string
+    /// in OTLP JSON, a number accepted too).
+    fn rejected_spans(&self, answer: &[u8]) -> u64 {
+        let Ok(answer) = serde_json::from_slice::<serde_json::Value>(answer) else {
+            return 0;
+        };
+        match &answer["partialSuccess"]["rejectedSpans"] {
+            serde_json::Value::String(count) => count.parse().unwrap_or(0),
+            count => count.as_u64().unwrap_or(0),
+        }
+    }
 }
 
 /// OTLP's `SpanKind` for a `span.kind` tag.

@@ -500,7 +500,17 @@ impl<E: Encoder> Worker<E> {
             let count = spans.len() as u64;
             let bytes = body.len() as u64;
             match self.exchange(body, deadline).await {
-                Ok(()) => self.state.counters.sent(count, bytes),
+                Ok(answer) => {
+                    let rejected = self.encoder.rejected_spans(&answer).min(count);
+                    self.state.counters.sent(count - rejected, bytes);
+                    if rejected > 0 {
+                        self.state
+                            .counters
+                            .dropped(DropReason::SendFailure, rejected);
+                        let error = format!("the collector rejected {rejected} of {count} spans");
+                        *lock(&self.state.last_error) = Some(error);
+                    }
+                }
                 Err(error) => {
                     self.state.counters.failed(count);
                     *lock(&self.state.last_error) = Some(error.to_string());
@@ -512,7 +522,11 @@ impl<E: Encoder> Worker<E> {
 
 impl<E> Worker<E> {
     /// One request, ending by the shutdown deadline if a shutdown is asked for meanwhile.
-    async fn exchange(&self, body: Vec<u8>, deadline: Option<Instant>) -> Result<(), SendError> {
+    async fn exchange(
+        &self,
+        body: Vec<u8>,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<u8>, SendError> {
         // Listening before reading the deadline, so a shutdown in between is not missed.
         let stopping = self.state.stopping.notified();
         tokio::pin!(stopping);

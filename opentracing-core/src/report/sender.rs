@@ -51,13 +51,13 @@ impl Sender {
         }
     }
 
-    /// Posts `body`; any answer but 2xx is a failure. The request carries `b3: 0`, so a
+    /// Posts `body` and returns the collector's answer; any status but 2xx is a failure. The request carries `b3: 0`, so a
     /// traced collector does not trace the reporter's own requests.
     pub(crate) async fn send(
         &self,
         body: Vec<u8>,
         deadline: Option<Instant>,
-    ) -> Result<(), SendError> {
+    ) -> Result<Vec<u8>, SendError> {
         let mut request = Request::new(Full::new(Bytes::from(body)));
         *request.method_mut() = Method::POST;
         *request.uri_mut() = self.endpoint.clone();
@@ -71,17 +71,22 @@ impl Sender {
                 .await
                 .map_err(SendError::Transport)?;
             let status = response.status();
-            // Read (a bounded part of) the answer so the connection can be reused.
+            // Read (a bounded part of) the answer: the encoding may need it, and the
+            // connection can then be reused.
             let mut body = response.into_body();
-            let mut read = 0;
-            while read < MAX_ANSWER_BYTES {
+            let mut answer = Vec::new();
+            while answer.len() < MAX_ANSWER_BYTES {
                 match body.frame().await {
-                    Some(Ok(frame)) => read += frame.data_ref().map_or(0, Bytes::len),
+                    Some(Ok(frame)) => {
+                        if let Some(data) = frame.data_ref() {
+                            answer.extend_from_slice(data);
+                        }
+                    }
                     _ => break,
                 }
             }
             if status.is_success() {
-                Ok(())
+                Ok(answer)
             } else {
                 Err(SendError::Status(status))
             }
