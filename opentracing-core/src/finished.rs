@@ -1,7 +1,6 @@
 //! What a finished span looks like to a recorder or a test.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use smallvec::SmallVec;
@@ -15,12 +14,12 @@ use crate::value::Value;
 /// are stored without allocating.
 pub type Key = Cow<'static, str>;
 
-/// Tags given when starting a span, inline up to four so that starting a no-op span never
-/// allocates.
-pub(crate) type StartTags = SmallVec<[(Key, Value); 4]>;
+/// A span's tags: inline up to four (starting a no-op span, or a small span, allocates
+/// nothing for them).
+pub(crate) type Tags = SmallVec<[(Key, Value); 4]>;
 
-/// Room for the tags of a typical HTTP span, allocated once.
-const TAG_CAPACITY: usize = 8;
+/// Room for the tags of a typical HTTP span, allocated at once when the inline room is full.
+const SPILL_CAPACITY: usize = 16;
 
 /// The latest value of each key, in the order the keys were last set. Tags are kept in the
 /// order they were set; a repeated key is pushed again (comparing keys on every `set_tag`
@@ -68,8 +67,8 @@ pub(crate) struct SpanData {
     /// The references are links only: the span started a new trace.
     pub(crate) new_trace: bool,
     /// The service of the tracer that started the span, when it names one.
-    pub(crate) service_name: Option<Arc<str>>,
-    pub(crate) tags: Vec<(Key, Value)>,
+    pub(crate) service_name: Option<&'static str>,
+    pub(crate) tags: Tags,
     pub(crate) logs: Vec<LogRecord>,
     pub(crate) start_time: SystemTime,
     /// The monotonic reading at the start, when the start time was not given explicitly.
@@ -86,17 +85,11 @@ impl SpanData {
         }
     }
 
-    /// The tags a span starts with, with room for more.
-    pub(crate) fn tags_from(start: StartTags) -> Vec<(Key, Value)> {
-        let mut tags = Vec::with_capacity(start.len().max(TAG_CAPACITY));
-        for tag in start {
-            tags.push(tag);
-        }
-        tags
-    }
-
     /// Sets a tag; a repeated key's latest value wins.
     pub(crate) fn set_tag(&mut self, key: Key, value: Value) {
+        if self.tags.len() == self.tags.inline_size() {
+            self.tags.reserve_exact(SPILL_CAPACITY - self.tags.len());
+        }
         self.tags.push((key, value));
     }
 
@@ -133,7 +126,7 @@ impl FinishedSpan {
     /// (the reference tracer does): Zipkin's `localEndpoint.serviceName`, OTLP's
     /// `service.name`.
     pub fn service_name(&self) -> Option<&str> {
-        self.data.service_name.as_deref()
+        self.data.service_name
     }
 
     /// The operation name, as last set.

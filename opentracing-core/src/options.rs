@@ -1,13 +1,12 @@
 //! How to start a span: [`SpanOptions`] and the [`SpanBuilder`] that fills them in.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use smallvec::SmallVec;
 
 use crate::context::SpanContext;
-use crate::finished::{Key, SpanData, StartTags, latest_tags};
+use crate::finished::{Key, SpanData, Tags, latest_tags};
 use crate::references::{IntoReferenced, Reference, ReferenceType, SpanReference};
 use crate::scope::{Scope, ScopeManager};
 use crate::span::Span;
@@ -19,12 +18,12 @@ use crate::value::Value;
 pub struct SpanOptions {
     operation_name: Key,
     references: SmallVec<[Reference; 1]>,
-    tags: StartTags,
+    tags: Tags,
     start_time: Option<SystemTime>,
     ignore_active_span: bool,
     new_trace: bool,
     sampling_only_parent: Option<SpanContext>,
-    service_name: Option<Arc<str>>,
+    service_name: Option<&'static str>,
 }
 
 impl SpanOptions {
@@ -34,7 +33,7 @@ impl SpanOptions {
         Self {
             operation_name: operation_name.into(),
             references: SmallVec::new(),
-            tags: StartTags::new(),
+            tags: Tags::new(),
             start_time: None,
             ignore_active_span: false,
             new_trace: false,
@@ -129,7 +128,7 @@ impl SpanOptions {
             references: self.references.iter().map(SpanReference::from).collect(),
             new_trace: self.new_trace,
             service_name: self.service_name,
-            tags: SpanData::tags_from(self.tags),
+            tags: self.tags,
             logs: Vec::new(),
             start_time,
             start_tick,
@@ -138,7 +137,7 @@ impl SpanOptions {
 
     /// Names the service the span belongs to, for recorders (set by the reference tracer).
     #[cfg(feature = "reference")]
-    pub(crate) fn set_service_name(&mut self, service_name: Arc<str>) {
+    pub(crate) fn set_service_name(&mut self, service_name: &'static str) {
         self.service_name = Some(service_name);
     }
 

@@ -8,6 +8,7 @@
 
 mod propagator;
 mod sampler;
+mod service_names;
 mod tracer;
 mod waterfall;
 

@@ -12,6 +12,7 @@ use crate::propagation::{
 use crate::recorder::Recorder;
 use crate::reference::propagator::Propagator;
 use crate::reference::sampler::{AlwaysSample, ParentBased, Sampler, SamplingInput};
+use crate::reference::service_names;
 use crate::sampling::Sampling;
 use crate::span::Span;
 use crate::tags;
@@ -42,7 +43,7 @@ pub struct ReferenceTracer {
 }
 
 struct Inner {
-    service_name: Arc<str>,
+    service_name: &'static str,
     recorder: Arc<dyn Recorder>,
     sampler: Box<dyn Sampler>,
     propagator: Propagator,
@@ -63,7 +64,7 @@ impl ReferenceTracer {
     ) -> ReferenceTracerBuilder {
         ReferenceTracerBuilder {
             inner: Inner {
-                service_name: service_name.into().into(),
+                service_name: service_names::intern(service_name.into()),
                 recorder,
                 sampler: Box::new(ParentBased::new(AlwaysSample)),
                 propagator: Propagator::new(),
@@ -74,7 +75,7 @@ impl ReferenceTracer {
 
     /// The service name, for reporters (Zipkin's `localEndpoint`, OTLP's `service.name`).
     pub fn service_name(&self) -> &str {
-        &self.inner.service_name
+        self.inner.service_name
     }
 
     /// The propagation settings.
@@ -136,7 +137,7 @@ impl Tracer for ReferenceTracer {
     #[inline]
     fn start_span_with_options(&self, mut options: SpanOptions) -> Span {
         let context = self.context_for(&mut options);
-        options.set_service_name(self.inner.service_name.clone());
+        options.set_service_name(self.inner.service_name);
         Span::new(context, options, self.inner.recorder.clone())
     }
 

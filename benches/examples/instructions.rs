@@ -1,0 +1,88 @@
+//! Runs one workload N times, so that `instructions.sh` can count its instructions under
+//! callgrind: a measure that, unlike wall time on a shared machine, repeats exactly.
+//!
+//! `bash benches/instructions.sh` (needs valgrind)
+#![allow(missing_docs)]
+use std::hint::black_box;
+use std::sync::Arc;
+
+use opentracing_core::reference::ReferenceTracer;
+use opentracing_core::{FinishedSpan, Recorder, Tracer, tags};
+
+struct Discard;
+impl Recorder for Discard {
+    fn record(&self, span: FinishedSpan) {
+        black_box(span);
+    }
+}
+
+fn ours(tracer: &impl Tracer) {
+    let span = tracer
+        .span_builder("GET /users/{id}")
+        .tag(tags::SPAN_KIND, tags::SPAN_KIND_RPC_SERVER)
+        .tag(tags::HTTP_METHOD, "GET")
+        .start();
+    span.set_tag(tags::HTTP_URL, "/users/42")
+        .set_tag(tags::HTTP_STATUS_CODE, 200);
+    span.finish();
+}
+
+#[derive(Debug)]
+struct DiscardProcessor;
+
+impl opentelemetry_sdk::trace::SpanProcessor for DiscardProcessor {
+    fn on_start(&self, _: &mut opentelemetry_sdk::trace::Span, _: &opentelemetry::Context) {}
+    fn on_end(&self, span: opentelemetry_sdk::trace::SpanData) {
+        black_box(span);
+    }
+    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
+        Ok(())
+    }
+    fn shutdown_with_timeout(
+        &self,
+        _: std::time::Duration,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        Ok(())
+    }
+}
+
+fn otel(sdk: &opentelemetry_sdk::trace::SdkTracer) {
+    use opentelemetry::KeyValue;
+    use opentelemetry::trace::{Span as _, Tracer as _};
+    let mut span = sdk
+        .span_builder("GET /users/{id}")
+        .with_kind(opentelemetry::trace::SpanKind::Server)
+        .with_attributes([KeyValue::new("http.method", "GET")])
+        .start(sdk);
+    span.set_attribute(KeyValue::new("http.url", "/users/42"));
+    span.set_attribute(KeyValue::new("http.status_code", 200));
+    span.end();
+}
+
+fn main() {
+    use opentelemetry::trace::TracerProvider as _;
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_span_processor(DiscardProcessor)
+        .build();
+    let sdk = provider.tracer("bench");
+    let mut args = std::env::args().skip(1);
+    let work = args.next().unwrap();
+    let n: u64 = args.next().unwrap().parse().unwrap();
+    let reference = ReferenceTracer::new("bench", Arc::new(Discard));
+    let op: Box<dyn Fn()> = match work.as_str() {
+        "span" => Box::new(|| ours(&reference)),
+        "noop" => Box::new(|| ours(&opentracing_core::NoopTracer::new())),
+        "otel-span" => Box::new(|| otel(&sdk)),
+        _ => panic!("unknown"),
+    };
+    op(); // one-time setup (clock calibration, thread-locals) stays out of the count
+    measured(n, &*op);
+}
+
+/// The loop callgrind counts (`--toggle-collect=*measured*`).
+#[inline(never)]
+fn measured(n: u64, op: &dyn Fn()) {
+    for _ in 0..n {
+        op();
+    }
+}

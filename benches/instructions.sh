@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Instructions per operation under callgrind, ours against the OpenTelemetry SDK: unlike wall
+# time on a shared machine, the counts repeat exactly from run to run.
+#
+#   bash benches/instructions.sh        # needs valgrind (apt-get install valgrind)
+#
+# Instructions are not time (cache misses and atomics cost more than their count), so use
+# this to compare versions of the same code, and the criterion benches for ratios of time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v valgrind >/dev/null || { echo "valgrind not found: apt-get install valgrind" >&2; exit 1; }
+cargo build -q --release -p peer-benches --example instructions
+bin=target/release/examples/instructions
+n=${N:-20000}
+for work in span otel-span noop; do
+    ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null --collect-atstart=no \
+        --toggle-collect='*measured*' "$bin" "$work" "$n" 2>&1 | awk '/Collected/ { print $4 }')
+    printf '%-12s %8d instructions/op\n' "$work" $((ir / n))
+done
