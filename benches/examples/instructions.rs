@@ -59,6 +59,28 @@ fn otel(sdk: &opentelemetry_sdk::trace::SdkTracer) {
     span.end();
 }
 
+fn users() -> axum::Router {
+    axum::Router::new().route(
+        "/users/{id}",
+        axum::routing::get(
+            |axum::extract::Path(id): axum::extract::Path<u32>| async move { format!("user {id}") },
+        ),
+    )
+}
+
+/// One `GET /users/42` through a router, body read, no network.
+fn request(runtime: &tokio::runtime::Runtime, app: &axum::Router) {
+    use http_body_util::BodyExt as _;
+    use tower::ServiceExt as _;
+    let request = http::Request::get("/users/42")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    runtime.block_on(async {
+        let response = app.clone().oneshot(request).await.unwrap();
+        black_box(response.into_body().collect().await.unwrap());
+    });
+}
+
 fn main() {
     use opentelemetry::trace::TracerProvider as _;
     let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
@@ -69,7 +91,14 @@ fn main() {
     let work = args.next().unwrap();
     let n: u64 = args.next().unwrap().parse().unwrap();
     let reference = ReferenceTracer::new("bench", Arc::new(Discard));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let bare = users();
+    let traced = users().layer(tracing_axum::layer_with(reference.clone()));
     let op: Box<dyn Fn()> = match work.as_str() {
+        "axum-bare" => Box::new(|| request(&runtime, &bare)),
+        "axum-ours" => Box::new(|| request(&runtime, &traced)),
         "span" => Box::new(|| ours(&reference)),
         "noop" => Box::new(|| ours(&opentracing_core::NoopTracer::new())),
         "otel-span" => Box::new(|| otel(&sdk)),

@@ -35,11 +35,20 @@ impl<B> MakeOperationName<B> for RouteName {
     fn make_operation_name(&self, request: &Request<B>) -> Key {
         let method = request.method();
         match (request.extensions().get::<MatchedPath>(), self.unmatched) {
-            (Some(route), _) => Key::Owned(format!("{method} {}", route.as_str())),
-            (None, Some(marker)) => Key::Owned(format!("{method} {marker}")),
+            (Some(route), _) => Key::Owned(joined(method.as_str(), route.as_str())),
+            (None, Some(marker)) => Key::Owned(joined(method.as_str(), marker)),
             (None, None) => method_key(method),
         }
     }
+}
+
+/// `"{method} {route}"`, built without the formatting machinery: it runs on every request.
+fn joined(method: &str, route: &str) -> String {
+    let mut name = String::with_capacity(method.len() + 1 + route.len());
+    name.push_str(method);
+    name.push(' ');
+    name.push_str(route);
+    name
 }
 
 /// Tags [`HTTP_ROUTE`] with the matched route template; nothing for an unmatched request.

@@ -90,12 +90,12 @@ impl UrlRedactor {
 /// Appends `base` (scheme, authority and path, or an authority alone as in `CONNECT`)
 /// without the authority's userinfo.
 fn push_without_userinfo(out: &mut String, base: &str) {
+    if base.starts_with('/') {
+        out.push_str(base);
+        return;
+    }
     let (scheme, rest) = match base.split_once("://") {
         Some((scheme, rest)) => (Some(scheme), rest),
-        None if base.starts_with('/') => {
-            out.push_str(base);
-            return;
-        }
         None => (None, base),
     };
     let authority_end = rest.find('/').unwrap_or(rest.len());
