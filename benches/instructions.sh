@@ -12,7 +12,7 @@ command -v valgrind >/dev/null || { echo "valgrind not found: apt-get install va
 cargo build -q --release -p peer-benches --example instructions
 bin=target/release/examples/instructions
 n=${N:-20000}
-for work in span otel-span noop; do
+for work in span otel-span noop axum-bare axum-ours; do
     ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null --collect-atstart=no \
         --toggle-collect='*measured*' "$bin" "$work" "$n" 2>&1 | awk '/Collected/ { print $4 }')
     printf '%-12s %8d instructions/op\n' "$work" $((ir / n))
