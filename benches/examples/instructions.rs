@@ -7,7 +7,8 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use opentracing_core::reference::ReferenceTracer;
-use opentracing_core::{FinishedSpan, Recorder, Tracer, tags};
+use opentracing_core::report::{Encoder as _, Executor, Reporter, ZipkinJson};
+use opentracing_core::{FinishedSpan, InMemoryRecorder, Recorder, Tracer, tags};
 
 struct Discard;
 impl Recorder for Discard {
@@ -68,6 +69,26 @@ fn users() -> axum::Router {
     )
 }
 
+/// A finished server span with the tags tracing-axum gives one.
+fn server_span() -> FinishedSpan {
+    let recorder = Arc::new(InMemoryRecorder::new());
+    let tracer = ReferenceTracer::new("bench", recorder.clone());
+    let span = tracer
+        .span_builder("GET /users/{id}")
+        .tag(tags::SPAN_KIND, tags::SPAN_KIND_RPC_SERVER)
+        .tag(tags::COMPONENT, "tracing-axum")
+        .tag(tags::HTTP_METHOD, "GET")
+        .tag(tags::HTTP_URL, "/users/42")
+        .start();
+    span.set_tag(tags::PEER_HOST_IPV4, "127.0.0.1")
+        .set_tag(tags::PEER_PORT, 50312)
+        .set_tag("http.route", "/users/{id}")
+        .set_tag(tags::HTTP_STATUS_CODE, 200)
+        .set_tag("finish.reason", "complete");
+    span.finish();
+    recorder.take().remove(0)
+}
+
 /// One `GET /users/42` through a router, body read, no network.
 fn request(runtime: &tokio::runtime::Runtime, app: &axum::Router) {
     use http_body_util::BodyExt as _;
@@ -91,6 +112,17 @@ fn main() {
     let work = args.next().unwrap();
     let n: u64 = args.next().unwrap().parse().unwrap();
     let reference = ReferenceTracer::new("bench", Arc::new(Discard));
+    // A reporter whose collector refuses connections: `report` does all its work, the
+    // worker's sends fail fast (on the worker's own thread, which callgrind does not count).
+    let reporter = Reporter::builder(
+        "http://127.0.0.1:9/api/v2/spans".parse().unwrap(),
+        ZipkinJson::new("bench"),
+    )
+    .max_queue_spans(1 << 20)
+    .start(Executor::OwnThread)
+    .unwrap();
+    let reporting = ReferenceTracer::new("bench", Arc::new(reporter.clone()));
+    let server_span = server_span();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -99,6 +131,15 @@ fn main() {
     let op: Box<dyn Fn()> = match work.as_str() {
         "axum-bare" => Box::new(|| request(&runtime, &bare)),
         "axum-ours" => Box::new(|| request(&runtime, &traced)),
+        "axum-report" => {
+            let app = users().layer(tracing_axum::layer_with(reporting.clone()));
+            Box::new(move || request(&runtime, &app))
+        }
+        "zipkin-encode" => Box::new(|| {
+            let mut body = Vec::with_capacity(1024);
+            ZipkinJson::new("bench").encode(std::slice::from_ref(&server_span), &mut body);
+            black_box(body);
+        }),
         "span" => Box::new(|| ours(&reference)),
         "noop" => Box::new(|| ours(&opentracing_core::NoopTracer::new())),
         "otel-span" => Box::new(|| otel(&sdk)),

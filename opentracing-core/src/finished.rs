@@ -160,6 +160,13 @@ impl FinishedSpan {
         latest_tags(&self.data.tags)
     }
 
+    /// Every tag as set, a repeated key once per setting: cheaper than [`tags`](Self::tags)
+    /// where repeats do not matter (size estimates).
+    #[cfg(feature = "reporter")]
+    pub(crate) fn tags_as_set(&self) -> impl Iterator<Item = (&str, &Value)> + '_ {
+        self.data.tags.iter().map(|(k, v)| (&**k, v))
+    }
+
     /// The latest value of one tag.
     pub fn tag(&self, key: &str) -> Option<&Value> {
         let mut tags = self.data.tags.iter();

@@ -1,8 +1,6 @@
-//! Small serde helpers shared by the JSON encodings: values written straight into the
+//! Small serde helpers for the OTLP JSON encoding: values written straight into the
 //! output, without a `String` each.
 
-#[cfg(feature = "zipkin")]
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Serialize, Serializer};
@@ -40,15 +38,5 @@ impl Serialize for TraceHex {
         } else {
             serializer.collect_str(&format_args!("{:032x}", self.id))
         }
-    }
-}
-
-/// `text` in lower case, borrowed when it already is.
-#[cfg(feature = "zipkin")]
-pub(crate) fn lower_case(text: &str) -> Cow<'_, str> {
-    if text.chars().any(char::is_uppercase) {
-        Cow::Owned(text.to_lowercase())
-    } else {
-        Cow::Borrowed(text)
     }
 }

@@ -30,7 +30,10 @@
 mod encoder;
 #[cfg(feature = "reporter")]
 mod env;
+#[cfg(feature = "otlp")]
 mod json;
+#[cfg(feature = "zipkin")]
+mod json_writer;
 #[cfg(feature = "reporter")]
 mod metrics;
 #[cfg(feature = "otlp")]

@@ -546,13 +546,16 @@ impl<E> Worker<E> {
 }
 
 /// A cheap guess of a span's encoded size, for the byte limits: its strings plus room for
-/// the JSON around them.
+/// the JSON around them (a tag set twice counts twice: it runs on the reporting thread).
 fn estimated_size(span: &FinishedSpan) -> usize {
     const FIXED: usize = 400;
     let field = |key: &str, value: &crate::value::Value| {
         key.len() + value.as_str().map_or(24, str::len) + 16
     };
-    let tags: usize = span.tags().map(|(key, value)| field(key, value)).sum();
+    let tags: usize = span
+        .tags_as_set()
+        .map(|(key, value)| field(key, value))
+        .sum();
     let logs: usize = span
         .logs()
         .iter()

@@ -1,14 +1,15 @@
 //! Zipkin v2 JSON (`POST /api/v2/spans`), as `zipkin2-api.yaml` defines it.
 
-use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use serde::ser::SerializeStruct;
-use serde::{Serialize, Serializer};
+use smallvec::SmallVec;
 
 use super::encoder::{Encoder, error_of, since_epoch};
-use super::json::{SpanHex, Text, TraceHex, lower_case};
+use super::json_writer::{
+    decimal, display, escaped, escaped_value, hex64, ipv4, lower_case_string, string,
+};
 use crate::finished::FinishedSpan;
+use crate::ids::{SpanId, TraceId};
 use crate::sampling::Sampling;
 use crate::tags;
 use crate::value::Value;
@@ -69,13 +70,11 @@ impl ZipkinJson {
         let span_id = context.span_id();
         let mut kind = None;
         let mut remote = Endpoint::default();
-        let mut tags = Vec::new();
+        let mut tags = SmallVec::new();
         for (key, value) in span.tags() {
             match (key, value) {
                 (tags::SPAN_KIND, Value::String(k)) if kind_of(k).is_some() => kind = kind_of(k),
-                (tags::PEER_SERVICE, Value::String(name)) => {
-                    remote.service_name = Some(lower_case(name));
-                }
+                (tags::PEER_SERVICE, Value::String(name)) => remote.service_name = Some(name),
                 (tags::PEER_HOST_IPV4, _) if ipv4_of(value).is_some() => {
                     remote.ipv4 = ipv4_of(value);
                 }
@@ -121,17 +120,14 @@ impl ZipkinJson {
         let parent_id = span.parent_id().filter(|parent| *parent != span_id);
         let local_service = span.service_name().unwrap_or(&self.service_name);
         Span {
-            trace_id: TraceHex {
-                id: trace_id,
-                short: true,
-            },
-            parent_id: parent_id.map(SpanHex),
-            id: SpanHex(span_id),
+            trace_id,
+            parent_id,
+            id: span_id,
             kind,
-            name: Some(lower_case(span.operation_name())).filter(|name| !name.is_empty()),
+            name: Some(span.operation_name()).filter(|name| !name.is_empty()),
             timestamp: Some(micros(start)).filter(|t| *t > 0),
             duration: micros_rounding_up(duration).max(1),
-            local_endpoint: Endpoint::local(lower_case(local_service), self.local_addr),
+            local_endpoint: Endpoint::local(local_service, self.local_addr),
             remote_endpoint: Some(remote).filter(|e| !e.is_empty()),
             annotations,
             tags,
@@ -147,9 +143,14 @@ impl Encoder for ZipkinJson {
     }
 
     fn encode(&self, spans: &[FinishedSpan], out: &mut Vec<u8>) {
-        let spans: Vec<Span<'_>> = spans.iter().map(|span| self.span(span)).collect();
-        // Writing to a Vec cannot fail, and every value here serializes.
-        let _ = serde_json::to_writer(out, &spans);
+        out.push(b'[');
+        for (i, span) in spans.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            self.span(span).write(out);
+        }
+        out.push(b']');
     }
 }
 
@@ -194,48 +195,108 @@ fn micros_rounding_up(duration: std::time::Duration) -> u64 {
     u64::try_from(duration.as_nanos().div_ceil(1000)).unwrap_or(u64::MAX)
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One span of the list, as `zipkin2-api.yaml`'s `Span` defines it.
 struct Span<'a> {
-    trace_id: TraceHex,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parent_id: Option<SpanHex>,
-    id: SpanHex,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_id: TraceId,
+    parent_id: Option<SpanId>,
+    id: SpanId,
     kind: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<Cow<'a, str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Written in lower case.
+    name: Option<&'a str>,
     timestamp: Option<u64>,
     duration: u64,
     local_endpoint: Endpoint<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     remote_endpoint: Option<Endpoint<'a>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     annotations: Vec<Annotation<'a>>,
-    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "as_object")]
-    tags: Vec<(&'a str, TagValue<'a>)>,
-    #[serde(skip_serializing_if = "is_false")]
+    /// Each key once (the span gives the latest value of each).
+    tags: SmallVec<[(&'a str, TagValue<'a>); 12]>,
     debug: bool,
-    #[serde(skip_serializing_if = "is_false")]
     shared: bool,
 }
 
-#[derive(Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+impl Span<'_> {
+    /// Appends the span as a JSON object; empty and default fields are left out.
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"traceId\":\"");
+        // A 64-bit trace id is written as 16 digits, as Zipkin's own libraries do.
+        if self.trace_id.high() != 0 {
+            hex64(out, self.trace_id.high());
+        }
+        hex64(out, self.trace_id.low());
+        if let Some(parent) = self.parent_id {
+            out.extend_from_slice(b"\",\"parentId\":\"");
+            hex64(out, parent.get());
+        }
+        out.extend_from_slice(b"\",\"id\":\"");
+        hex64(out, self.id.get());
+        out.push(b'"');
+        if let Some(kind) = self.kind {
+            out.extend_from_slice(b",\"kind\":");
+            string(out, kind);
+        }
+        if let Some(name) = self.name {
+            out.extend_from_slice(b",\"name\":");
+            lower_case_string(out, name);
+        }
+        if let Some(timestamp) = self.timestamp {
+            out.extend_from_slice(b",\"timestamp\":");
+            decimal(out, timestamp);
+        }
+        out.extend_from_slice(b",\"duration\":");
+        decimal(out, self.duration);
+        out.extend_from_slice(b",\"localEndpoint\":");
+        self.local_endpoint.write(out);
+        if let Some(remote) = &self.remote_endpoint {
+            out.extend_from_slice(b",\"remoteEndpoint\":");
+            remote.write(out);
+        }
+        if !self.annotations.is_empty() {
+            out.extend_from_slice(b",\"annotations\":[");
+            for (i, annotation) in self.annotations.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                annotation.write(out);
+            }
+            out.push(b']');
+        }
+        if !self.tags.is_empty() {
+            out.extend_from_slice(b",\"tags\":{");
+            for (i, (key, value)) in self.tags.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                string(out, key);
+                out.extend_from_slice(b":\"");
+                match value {
+                    TagValue::Value(value) => escaped_value(out, value),
+                    TagValue::Text(text) => escaped(out, text),
+                }
+                out.push(b'"');
+            }
+            out.push(b'}');
+        }
+        if self.debug {
+            out.extend_from_slice(b",\"debug\":true");
+        }
+        if self.shared {
+            out.extend_from_slice(b",\"shared\":true");
+        }
+        out.push(b'}');
+    }
+}
+
+#[derive(Default)]
 struct Endpoint<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    service_name: Option<Cow<'a, str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Written in lower case.
+    service_name: Option<&'a str>,
     ipv4: Option<Ipv4Addr>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     ipv6: Option<Ipv6Addr>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     port: Option<u16>,
 }
 
 impl<'a> Endpoint<'a> {
-    fn local(service_name: Cow<'a, str>, addr: Option<SocketAddr>) -> Self {
+    fn local(service_name: &'a str, addr: Option<SocketAddr>) -> Self {
         let mut endpoint = Self {
             service_name: Some(service_name),
             ..Self::default()
@@ -256,6 +317,38 @@ impl<'a> Endpoint<'a> {
             && self.ipv6.is_none()
             && self.port.is_none()
     }
+
+    /// Appends the endpoint as a JSON object of the fields it has.
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut separator = b'{';
+        let mut field = |out: &mut Vec<u8>, name: &[u8]| {
+            out.push(separator);
+            separator = b',';
+            out.extend_from_slice(name);
+        };
+        if let Some(name) = self.service_name {
+            field(out, b"\"serviceName\":");
+            lower_case_string(out, name);
+        }
+        if let Some(ip) = self.ipv4 {
+            field(out, b"\"ipv4\":\"");
+            ipv4(out, ip);
+            out.push(b'"');
+        }
+        if let Some(ip) = self.ipv6 {
+            field(out, b"\"ipv6\":\"");
+            display(out, &ip);
+            out.push(b'"');
+        }
+        if let Some(port) = self.port {
+            field(out, b"\"port\":");
+            decimal(out, port.into());
+        }
+        if separator == b'{' {
+            out.push(b'{');
+        }
+        out.push(b'}');
+    }
 }
 
 /// A log field as an annotation: `key:value` at the log's time.
@@ -265,13 +358,15 @@ struct Annotation<'a> {
     value: &'a Value,
 }
 
-impl Serialize for Annotation<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut annotation = serializer.serialize_struct("Annotation", 2)?;
-        annotation.serialize_field("timestamp", &self.timestamp)?;
-        let value = Text(format_args!("{}:{}", self.key, self.value));
-        annotation.serialize_field("value", &value)?;
-        annotation.end()
+impl Annotation<'_> {
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"timestamp\":");
+        decimal(out, self.timestamp);
+        out.extend_from_slice(b",\"value\":\"");
+        escaped(out, self.key);
+        out.push(b':');
+        escaped_value(out, self.value);
+        out.extend_from_slice(b"\"}");
     }
 }
 
@@ -279,25 +374,4 @@ impl Serialize for Annotation<'_> {
 enum TagValue<'a> {
     Value(&'a Value),
     Text(&'a str),
-}
-
-impl Serialize for TagValue<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Value(value) => serializer.collect_str(value),
-            Self::Text(text) => serializer.serialize_str(text),
-        }
-    }
-}
-
-/// Tags, each key once (the span gives the latest value of each), as a JSON object.
-fn as_object<S: Serializer>(
-    tags: &[(&str, TagValue<'_>)],
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_map(tags.iter().map(|(key, value)| (key, value)))
-}
-
-fn is_false(value: &bool) -> bool {
-    !*value
 }

@@ -1,0 +1,232 @@
+//! Writing JSON straight into the output buffer, for the encoders' hot path: keys are
+//! literals, strings are copied whole unless they need escaping, and ids and numbers are
+//! written without the formatting machinery.
+
+use std::fmt;
+use std::net::Ipv4Addr;
+
+use crate::value::Value;
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends `text` as a JSON string.
+pub(crate) fn string(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    escaped(out, text);
+    out.push(b'"');
+}
+
+/// Appends `text` as a JSON string, in lower case (Zipkin stores names so).
+pub(crate) fn lower_case_string(out: &mut Vec<u8>, text: &str) {
+    if !text.is_ascii() {
+        return string(out, &text.to_lowercase());
+    }
+    out.push(b'"');
+    let start = out.len();
+    escaped(out, text);
+    // Escapes are written in lower case already, so only the text's own letters change.
+    out[start..].make_ascii_lowercase();
+    out.push(b'"');
+}
+
+/// Appends the characters of `text`, escaped as RFC 8259 requires inside a string: the
+/// quotation mark, the reverse solidus and the control characters.
+pub(crate) fn escaped(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    // Most text needs no escape and is copied in one go.
+    if !any_needs_escape(bytes) {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    let mut copied = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
+        if !needs_escape(byte) {
+            continue;
+        }
+        out.extend_from_slice(&bytes[copied..at]);
+        match byte {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => {
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(byte >> 4)]);
+                out.push(HEX[usize::from(byte & 0xf)]);
+            }
+        }
+        copied = at + 1;
+    }
+    out.extend_from_slice(&bytes[copied..]);
+}
+
+fn needs_escape(byte: u8) -> bool {
+    byte < 0x20 || byte == b'"' || byte == b'\\'
+}
+
+/// Whether any byte needs an escape, eight bytes at a time: a word has a byte below `0x20`,
+/// or equal to `"` or `\`, exactly when these classic bit tricks leave a high bit set.
+fn any_needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS != 0;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let word = u64::from_ne_bytes(word.try_into().unwrap_or_default());
+        let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
+        if below_space
+            || has_zero(word ^ (ONES * u64::from(b'"')))
+            || has_zero(word ^ (ONES * u64::from(b'\\')))
+        {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&byte| needs_escape(byte))
+}
+
+/// Appends a tag or field value's text, escaped (the inside of a JSON string).
+pub(crate) fn escaped_value(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::String(text) => escaped(out, text),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::I64(number) => {
+            if *number < 0 {
+                out.push(b'-');
+            }
+            decimal(out, number.unsigned_abs());
+        }
+        // Digits, sign, point, exponent, `inf` or `NaN`: nothing to escape.
+        Value::F64(number) => display(out, number),
+    }
+}
+
+/// Appends `number` in decimal, two digits at a time.
+pub(crate) fn decimal(out: &mut Vec<u8>, mut number: u64) {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    while number >= 100 {
+        // Below 100, so the cast keeps it whole.
+        let pair = 2 * (number % 100) as usize;
+        number /= 100;
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if number >= 10 {
+        let pair = 2 * number as usize;
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
+        at -= 1;
+        digits[at] = b'0' + number as u8;
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// Appends `id` as 16 lower-hex digits.
+pub(crate) fn hex64(out: &mut Vec<u8>, id: u64) {
+    let mut text = [0u8; 16];
+    for (pair, byte) in text.chunks_exact_mut(2).zip(id.to_be_bytes()) {
+        pair[0] = HEX[usize::from(byte >> 4)];
+        pair[1] = HEX[usize::from(byte & 0xf)];
+    }
+    out.extend_from_slice(&text);
+}
+
+/// Appends an IPv4 address in dotted decimal.
+pub(crate) fn ipv4(out: &mut Vec<u8>, ip: Ipv4Addr) {
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push(b'.');
+        }
+        decimal(out, octet.into());
+    }
+}
+
+/// Appends a value's `Display` that needs no escaping (numbers, addresses).
+pub(crate) fn display(out: &mut Vec<u8>, value: &impl fmt::Display) {
+    struct Bytes<'a>(&'a mut Vec<u8>);
+    impl fmt::Write for Bytes<'_> {
+        fn write_str(&mut self, text: &str) -> fmt::Result {
+            self.0.extend_from_slice(text.as_bytes());
+            Ok(())
+        }
+    }
+    // Writing to a `Vec` cannot fail.
+    let _ = fmt::write(&mut Bytes(out), format_args!("{value}"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(write: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut out = Vec::new();
+        write(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_reads_them() {
+        for text in [
+            "plain /users/{id}",
+            "quote \" and \\ back",
+            "line\nbreak\ttab\r\u{1}\u{1f}",
+            "ünïcödé ✓",
+            "",
+        ] {
+            let json = written(|out| string(out, text));
+            assert_eq!(
+                serde_json::from_str::<String>(&json).unwrap(),
+                text,
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_byte_that_needs_an_escape_is_found_wherever_it_is() {
+        for at in 0..20 {
+            for byte in (0..0x20).chain([b'"', b'\\']) {
+                let mut text = vec![b'a'; 20];
+                text[at] = byte;
+                assert!(any_needs_escape(&text), "{byte:#x} at {at}");
+            }
+            let clean: Vec<u8> = (0x20..=0xff).filter(|b| !needs_escape(*b)).collect();
+            assert!(!any_needs_escape(&clean[at..]));
+        }
+    }
+
+    #[test]
+    fn lower_case_strings_keep_escapes_readable() {
+        assert_eq!(
+            written(|out| lower_case_string(out, "GET /A\u{1}")),
+            r#""get /a\u0001""#
+        );
+        assert_eq!(written(|out| lower_case_string(out, "ÉTÉ")), r#""été""#);
+    }
+
+    #[test]
+    fn numbers_and_ids() {
+        assert_eq!(written(|out| decimal(out, 0)), "0");
+        assert_eq!(written(|out| decimal(out, u64::MAX)), u64::MAX.to_string());
+        assert_eq!(
+            written(|out| escaped_value(out, &Value::I64(i64::MIN))),
+            i64::MIN.to_string()
+        );
+        assert_eq!(written(|out| escaped_value(out, &Value::F64(1.5))), "1.5");
+        for number in [0, 7, 10, 99, 100, 101, 1_000_000, 1_732_000_000_123_456] {
+            assert_eq!(written(|out| decimal(out, number)), number.to_string());
+        }
+        assert_eq!(written(|out| hex64(out, 0xab)), "00000000000000ab");
+        assert_eq!(written(|out| hex64(out, u64::MAX - 1)), "fffffffffffffffe");
+        let ip = Ipv4Addr::new(10, 0, 255, 7);
+        assert_eq!(written(|out| ipv4(out, ip)), "10.0.255.7");
+    }
+}
