@@ -3,6 +3,7 @@
 //! written without the formatting machinery.
 
 use std::fmt;
+#[cfg(feature = "zipkin")]
 use std::net::Ipv4Addr;
 
 use crate::value::Value;
@@ -17,6 +18,7 @@ pub(crate) fn string(out: &mut Vec<u8>, text: &str) {
 }
 
 /// Appends `text` as a JSON string, in lower case (Zipkin stores names so).
+#[cfg(feature = "zipkin")]
 pub(crate) fn lower_case_string(out: &mut Vec<u8>, text: &str) {
     if !text.is_ascii() {
         return string(out, &text.to_lowercase());
@@ -140,6 +142,7 @@ pub(crate) fn hex64(out: &mut Vec<u8>, id: u64) {
 }
 
 /// Appends an IPv4 address in dotted decimal.
+#[cfg(feature = "zipkin")]
 pub(crate) fn ipv4(out: &mut Vec<u8>, ip: Ipv4Addr) {
     for (i, octet) in ip.octets().into_iter().enumerate() {
         if i > 0 {
@@ -204,6 +207,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "zipkin")]
     fn lower_case_strings_keep_escapes_readable() {
         assert_eq!(
             written(|out| lower_case_string(out, "GET /A\u{1}")),
@@ -226,6 +230,11 @@ mod tests {
         }
         assert_eq!(written(|out| hex64(out, 0xab)), "00000000000000ab");
         assert_eq!(written(|out| hex64(out, u64::MAX - 1)), "fffffffffffffffe");
+    }
+
+    #[test]
+    #[cfg(feature = "zipkin")]
+    fn ipv4_addresses() {
         let ip = Ipv4Addr::new(10, 0, 255, 7);
         assert_eq!(written(|out| ipv4(out, ip)), "10.0.255.7");
     }

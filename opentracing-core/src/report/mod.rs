@@ -30,9 +30,7 @@
 mod encoder;
 #[cfg(feature = "reporter")]
 mod env;
-#[cfg(feature = "otlp")]
-mod json;
-#[cfg(feature = "zipkin")]
+#[cfg(any(feature = "zipkin", feature = "otlp"))]
 mod json_writer;
 #[cfg(feature = "reporter")]
 mod metrics;

@@ -2,13 +2,12 @@
 //! it.
 
 use std::collections::BTreeMap;
-
-use serde::Serialize;
+use std::time::SystemTime;
 
 use super::encoder::{Encoder, error_of, is_explicit_success, since_epoch};
-use super::json::{SpanHex, Text, TraceHex};
+use super::json_writer::{decimal, escaped_value, hex64, string};
 use crate::finished::FinishedSpan;
-use crate::references::SpanReference;
+use crate::ids::{SpanId, TraceId};
 use crate::value::Value;
 use crate::{logs, tags};
 
@@ -63,33 +62,34 @@ impl Encoder for OtlpJson {
     }
 
     fn encode(&self, spans: &[FinishedSpan], out: &mut Vec<u8>) {
-        let mut by_service: BTreeMap<&str, Vec<Span<'_>>> = BTreeMap::new();
+        let mut by_service: BTreeMap<&str, Vec<&FinishedSpan>> = BTreeMap::new();
         for span in spans {
             let service = span.service_name().unwrap_or(&self.service_name);
-            by_service
-                .entry(service)
-                .or_default()
-                .push(Span::from(span));
+            by_service.entry(service).or_default().push(span);
         }
-        let request = Request {
-            resource_spans: by_service
-                .into_iter()
-                .map(|(service, spans)| ResourceSpans {
-                    resource: Resource {
-                        attributes: vec![KeyValue::new("service.name", AnyValue::text(service))],
-                    },
-                    scope_spans: [ScopeSpans {
-                        scope: Scope {
-                            name: env!("CARGO_PKG_NAME"),
-                            version: env!("CARGO_PKG_VERSION"),
-                        },
-                        spans,
-                    }],
-                })
-                .collect(),
-        };
-        // Writing to a Vec cannot fail, and every value here serializes.
-        let _ = serde_json::to_writer(out, &request);
+        out.extend_from_slice(b"{\"resourceSpans\":[");
+        for (i, (service, spans)) in by_service.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(
+                b"{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":",
+            );
+            string(out, service);
+            out.extend_from_slice(b"}}]},\"scopeSpans\":[{\"scope\":{\"name\":");
+            string(out, env!("CARGO_PKG_NAME"));
+            out.extend_from_slice(b",\"version\":");
+            string(out, env!("CARGO_PKG_VERSION"));
+            out.extend_from_slice(b"},\"spans\":[");
+            for (i, span) in spans.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_span(out, span);
+            }
+            out.extend_from_slice(b"]}]}");
+        }
+        out.extend_from_slice(b"]}");
     }
 
     /// `partialSuccess.rejectedSpans` of an `ExportTraceServiceResponse` (a decimal string
@@ -116,201 +116,206 @@ fn kind_of(span: &FinishedSpan) -> u8 {
     }
 }
 
-fn nanos(time: std::time::SystemTime) -> Text<u128> {
-    Text(since_epoch(time).as_nanos())
+/// Appends a time as OTLP JSON has it: nanoseconds since the epoch, as a decimal string.
+fn nanos(out: &mut Vec<u8>, time: SystemTime) {
+    out.push(b'"');
+    decimal(
+        out,
+        u64::try_from(since_epoch(time).as_nanos()).unwrap_or(u64::MAX),
+    );
+    out.push(b'"');
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Request<'a> {
-    resource_spans: Vec<ResourceSpans<'a>>,
+/// Appends a 128-bit trace id as 32 hex digits.
+fn trace_id(out: &mut Vec<u8>, id: TraceId) {
+    out.push(b'"');
+    hex64(out, id.high());
+    hex64(out, id.low());
+    out.push(b'"');
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ResourceSpans<'a> {
-    resource: Resource<'a>,
-    scope_spans: [ScopeSpans<'a>; 1],
+/// Appends a span id as 16 hex digits.
+fn span_id(out: &mut Vec<u8>, id: SpanId) {
+    out.push(b'"');
+    hex64(out, id.get());
+    out.push(b'"');
 }
 
-#[derive(Serialize)]
-struct Resource<'a> {
-    attributes: Vec<KeyValue<'a>>,
+/// Appends one span as an OTLP `Span` object; empty fields are left out.
+fn write_span(out: &mut Vec<u8>, span: &FinishedSpan) {
+    let context = span.context();
+    let parent = span.parent_id();
+    out.extend_from_slice(b"{\"traceId\":");
+    trace_id(out, context.trace_id());
+    out.extend_from_slice(b",\"spanId\":");
+    span_id(out, context.span_id());
+    if let Some(trace_state) = context.trace_state().header() {
+        out.extend_from_slice(b",\"traceState\":");
+        string(out, trace_state);
+    }
+    if let Some(parent) = parent {
+        out.extend_from_slice(b",\"parentSpanId\":");
+        span_id(out, parent);
+    }
+    out.extend_from_slice(b",\"flags\":");
+    decimal(out, SAMPLED.into());
+    out.extend_from_slice(b",\"name\":");
+    string(out, span.operation_name());
+    out.extend_from_slice(b",\"kind\":");
+    decimal(out, kind_of(span).into());
+    out.extend_from_slice(b",\"startTimeUnixNano\":");
+    nanos(out, span.start_time());
+    out.extend_from_slice(b",\"endTimeUnixNano\":");
+    nanos(out, span.finish_time());
+    let attributes = span
+        .tags()
+        .filter(|(key, _)| !matches!(*key, tags::SPAN_KIND | tags::ERROR));
+    list(out, "attributes", attributes, |out, (key, value)| {
+        key_value(out, key, value);
+    });
+    list(out, "events", span.logs(), |out, log| {
+        out.extend_from_slice(b"{\"timeUnixNano\":");
+        nanos(out, log.timestamp());
+        out.extend_from_slice(b",\"name\":");
+        let name = log.field(logs::EVENT).and_then(Value::as_str);
+        string(out, name.unwrap_or("log"));
+        let fields = log.fields().filter(|(key, _)| *key != logs::EVENT);
+        list(out, "attributes", fields, |out, (key, value)| {
+            key_value(out, key, value);
+        });
+        out.push(b'}');
+    });
+    let links = span
+        .references()
+        .iter()
+        .filter(|reference| Some(reference.span_id()) != parent);
+    list(out, "links", links, |out, link| {
+        out.extend_from_slice(b"{\"traceId\":");
+        trace_id(out, link.trace_id());
+        out.extend_from_slice(b",\"spanId\":");
+        span_id(out, link.span_id());
+        out.push(b'}');
+    });
+    let status = match error_of(span) {
+        Some(message) => Some((2, message)),
+        None if is_explicit_success(span) => Some((1, None)),
+        None => None,
+    };
+    if let Some((code, message)) = status {
+        out.extend_from_slice(b",\"status\":{\"code\":");
+        decimal(out, code);
+        if let Some(message) = message {
+            out.extend_from_slice(b",\"message\":");
+            string(out, message);
+        }
+        out.push(b'}');
+    }
+    out.push(b'}');
 }
 
-#[derive(Serialize)]
-struct ScopeSpans<'a> {
-    scope: Scope,
-    spans: Vec<Span<'a>>,
+/// Appends `,"name":[...]` with each item written by `write`; nothing for no items.
+fn list<T>(
+    out: &mut Vec<u8>,
+    name: &str,
+    items: impl IntoIterator<Item = T>,
+    mut write: impl FnMut(&mut Vec<u8>, T),
+) {
+    let mut separator = b'[';
+    for item in items {
+        if separator == b'[' {
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"\":");
+        }
+        out.push(separator);
+        separator = b',';
+        write(out, item);
+    }
+    if separator == b',' {
+        out.push(b']');
+    }
 }
 
-#[derive(Serialize)]
-struct Scope {
-    name: &'static str,
-    version: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Span<'a> {
-    trace_id: TraceHex,
-    span_id: SpanHex,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    trace_state: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parent_span_id: Option<SpanHex>,
-    flags: u32,
-    name: &'a str,
-    kind: u8,
-    start_time_unix_nano: Text<u128>,
-    end_time_unix_nano: Text<u128>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    attributes: Vec<KeyValue<'a>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    events: Vec<Event<'a>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    links: Vec<Link>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<Status<'a>>,
-}
-
-impl<'a> From<&'a FinishedSpan> for Span<'a> {
-    fn from(span: &'a FinishedSpan) -> Self {
-        let context = span.context();
-        let parent = span.parent_id();
-        let status = match error_of(span) {
-            Some(message) => Some(Status { code: 2, message }),
-            None if is_explicit_success(span) => Some(Status {
-                code: 1,
-                message: None,
-            }),
-            None => None,
-        };
-        Span {
-            trace_id: TraceHex {
-                id: context.trace_id(),
-                short: false,
-            },
-            span_id: SpanHex(context.span_id()),
-            trace_state: context.trace_state().header(),
-            parent_span_id: parent.map(SpanHex),
-            flags: SAMPLED,
-            name: span.operation_name(),
-            kind: kind_of(span),
-            start_time_unix_nano: nanos(span.start_time()),
-            end_time_unix_nano: nanos(span.finish_time()),
-            attributes: span
-                .tags()
-                .filter(|(key, _)| !matches!(*key, tags::SPAN_KIND | tags::ERROR))
-                .map(|(key, value)| KeyValue::new(key, AnyValue::from(value)))
-                .collect(),
-            events: span
-                .logs()
-                .iter()
-                .map(|log| Event {
-                    time_unix_nano: nanos(log.timestamp()),
-                    name: log
-                        .field(logs::EVENT)
-                        .and_then(Value::as_str)
-                        .unwrap_or("log"),
-                    attributes: log
-                        .fields()
-                        .filter(|(key, _)| *key != logs::EVENT)
-                        .map(|(key, value)| KeyValue::new(key, AnyValue::from(value)))
-                        .collect(),
-                })
-                .collect(),
-            links: span
-                .references()
-                .iter()
-                .filter(|reference| Some(reference.span_id()) != parent)
-                .map(Link::from)
-                .collect(),
-            status,
+/// Appends an OTLP `KeyValue`, the value as the `AnyValue` of its type: 64-bit integers as
+/// decimal strings, NaN and the infinities as proto3 JSON writes them.
+fn key_value(out: &mut Vec<u8>, key: &str, value: &Value) {
+    out.extend_from_slice(b"{\"key\":");
+    string(out, key);
+    out.extend_from_slice(b",\"value\":{");
+    match value {
+        Value::String(text) => {
+            out.extend_from_slice(b"\"stringValue\":");
+            string(out, text);
+        }
+        Value::Bool(flag) => {
+            out.extend_from_slice(b"\"boolValue\":");
+            out.extend_from_slice(if *flag { b"true" } else { b"false" });
+        }
+        Value::I64(_) => {
+            out.extend_from_slice(b"\"intValue\":\"");
+            escaped_value(out, value);
+            out.push(b'"');
+        }
+        Value::F64(number) if number.is_finite() => {
+            out.extend_from_slice(b"\"doubleValue\":");
+            // The shortest text that reads back as the same number, as serde_json writes it.
+            let _ = serde_json::to_writer(&mut *out, number);
+        }
+        Value::F64(number) => {
+            let special: &[u8] = if number.is_nan() {
+                b"\"NaN\""
+            } else if *number > 0.0 {
+                b"\"Infinity\""
+            } else {
+                b"\"-Infinity\""
+            };
+            out.extend_from_slice(b"\"doubleValue\":");
+            out.extend_from_slice(special);
         }
     }
+    out.extend_from_slice(b"}}");
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Event<'a> {
-    time_unix_nano: Text<u128>,
-    name: &'a str,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    attributes: Vec<KeyValue<'a>>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Link {
-    trace_id: TraceHex,
-    span_id: SpanHex,
-}
-
-impl From<&SpanReference> for Link {
-    fn from(reference: &SpanReference) -> Self {
-        Link {
-            trace_id: TraceHex {
-                id: reference.trace_id(),
-                short: false,
-            },
-            span_id: SpanHex(reference.span_id()),
-        }
+    fn attribute(value: Value) -> String {
+        let mut out = Vec::new();
+        key_value(&mut out, "k\"", &value);
+        String::from_utf8(out).unwrap()
     }
-}
 
-#[derive(Serialize)]
-struct Status<'a> {
-    code: u8,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct KeyValue<'a> {
-    key: &'a str,
-    value: AnyValue<'a>,
-}
-
-impl<'a> KeyValue<'a> {
-    fn new(key: &'a str, value: AnyValue<'a>) -> Self {
-        Self { key, value }
-    }
-}
-
-/// OTLP's `AnyValue`, for the value types tags and log fields have.
-#[derive(Serialize)]
-enum AnyValue<'a> {
-    #[serde(rename = "stringValue")]
-    Text(&'a str),
-    #[serde(rename = "boolValue")]
-    Bool(bool),
-    /// A 64-bit integer: a decimal string in OTLP JSON.
-    #[serde(rename = "intValue")]
-    Int(Text<i64>),
-    #[serde(rename = "doubleValue")]
-    Double(f64),
-    /// NaN and the infinities, as proto3 JSON writes them.
-    #[serde(rename = "doubleValue")]
-    SpecialDouble(&'static str),
-}
-
-impl<'a> AnyValue<'a> {
-    fn text(text: &'a str) -> Self {
-        Self::Text(text)
-    }
-}
-
-impl<'a> From<&'a Value> for AnyValue<'a> {
-    fn from(value: &'a Value) -> Self {
-        match value {
-            Value::String(text) => Self::Text(text),
-            Value::Bool(flag) => Self::Bool(*flag),
-            Value::I64(number) => Self::Int(Text(*number)),
-            Value::F64(number) if number.is_finite() => Self::Double(*number),
-            Value::F64(number) if number.is_nan() => Self::SpecialDouble("NaN"),
-            Value::F64(number) if *number > 0.0 => Self::SpecialDouble("Infinity"),
-            Value::F64(_) => Self::SpecialDouble("-Infinity"),
+    #[test]
+    fn attribute_values_have_their_any_value_types() {
+        let cases = [
+            (
+                Value::from("a\nb"),
+                r#"{"key":"k\"","value":{"stringValue":"a\nb"}}"#,
+            ),
+            (
+                Value::from(true),
+                r#"{"key":"k\"","value":{"boolValue":true}}"#,
+            ),
+            (
+                Value::from(-42),
+                r#"{"key":"k\"","value":{"intValue":"-42"}}"#,
+            ),
+            (
+                Value::from(1.5),
+                r#"{"key":"k\"","value":{"doubleValue":1.5}}"#,
+            ),
+            (
+                Value::from(1e300),
+                r#"{"key":"k\"","value":{"doubleValue":1e+300}}"#,
+            ),
+            (
+                Value::from(f64::NEG_INFINITY),
+                r#"{"key":"k\"","value":{"doubleValue":"-Infinity"}}"#,
+            ),
+        ];
+        for (value, json) in cases {
+            assert_eq!(attribute(value), json);
         }
     }
 }
