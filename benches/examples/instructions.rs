@@ -6,9 +6,11 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
+use opentracing_core::propagation::{B3, Codec, Jaeger, W3cTraceContext};
 use opentracing_core::reference::ReferenceTracer;
 use opentracing_core::report::{Encoder as _, Executor, Reporter, ZipkinJson};
 use opentracing_core::{FinishedSpan, InMemoryRecorder, Recorder, Tracer, tags};
+use opentracing_core::{SpanContext, SpanId, TraceId};
 
 struct Discard;
 impl Recorder for Discard {
@@ -69,6 +71,17 @@ fn users() -> axum::Router {
     )
 }
 
+/// Injects into a fresh header map.
+fn inject(codec: &dyn Codec, context: &SpanContext) {
+    let mut headers = http::HeaderMap::new();
+    codec.inject(black_box(context), &mut headers);
+    black_box(headers);
+}
+
+fn extract(codec: &dyn Codec, headers: &http::HeaderMap) {
+    black_box(codec.extract(black_box(headers)).ok());
+}
+
 /// A finished server span with the tags tracing-axum gives one.
 fn server_span() -> FinishedSpan {
     let recorder = Arc::new(InMemoryRecorder::new());
@@ -123,6 +136,17 @@ fn main() {
     .unwrap();
     let reporting = ReferenceTracer::new("bench", Arc::new(reporter.clone()));
     let server_span = server_span();
+    let context = SpanContext::new(
+        TraceId::new(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736).unwrap(),
+        SpanId::new(0x00f0_67aa_0ba9_02b7).unwrap(),
+    );
+    let filled = |codec: &dyn Codec| {
+        let mut headers = http::HeaderMap::new();
+        codec.inject(&context, &mut headers);
+        headers
+    };
+    let (w3c_headers, b3_headers) = (filled(&W3cTraceContext), filled(&B3::multi()));
+    let jaeger_headers = filled(&Jaeger);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -135,6 +159,12 @@ fn main() {
             let app = users().layer(tracing_axum::layer_with(reporting.clone()));
             Box::new(move || request(&runtime, &app))
         }
+        "w3c-inject" => Box::new(move || inject(&W3cTraceContext, &context)),
+        "w3c-extract" => Box::new(move || extract(&W3cTraceContext, &w3c_headers)),
+        "b3-inject" => Box::new(move || inject(&B3::multi(), &context)),
+        "b3-extract" => Box::new(move || extract(&B3::multi(), &b3_headers)),
+        "jaeger-inject" => Box::new(move || inject(&Jaeger, &context)),
+        "jaeger-extract" => Box::new(move || extract(&Jaeger, &jaeger_headers)),
         "zipkin-encode" => Box::new(|| {
             let mut body = Vec::with_capacity(1024);
             ZipkinJson::new("bench").encode(std::slice::from_ref(&server_span), &mut body);

@@ -1,6 +1,6 @@
 //! Zipkin's B3 headers: the `X-B3-*` multi-header form and the single `b3` header.
 
-use super::fields::{parse_flag, push_hex, push_trace_hex, sole_value};
+use super::fields::{parse_flag, push_hex, push_trace_hex, sole_value, trace_hex_len};
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::context::SpanContext;
 use crate::ids::{SpanId, TraceId};
@@ -12,9 +12,6 @@ const SPAN_ID: &str = "x-b3-spanid";
 const PARENT_ID: &str = "x-b3-parentspanid";
 const SAMPLED: &str = "x-b3-sampled";
 const FLAGS: &str = "x-b3-flags";
-
-/// The longest single header: 32 + 16 + 16 hex digits, a sampling character, three dashes.
-const SINGLE_MAX_LEN: usize = 68;
 
 /// Which headers [`B3`] writes. Extraction reads both forms whatever the choice.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -144,7 +141,15 @@ fn single_value(context: &SpanContext) -> Option<String> {
     if context.is_sampling_only() {
         return sampling.map(String::from);
     }
-    let mut value = String::with_capacity(SINGLE_MAX_LEN);
+    // Exactly the length: a header value that fills its buffer is kept without a copy.
+    let parent_len = if sampling.is_some() && context.parent_span_id().is_some() {
+        17
+    } else {
+        0
+    };
+    let sampling_len = if sampling.is_some() { 2 } else { 0 };
+    let len = trace_hex_len(context.trace_id()) + 17 + sampling_len + parent_len;
+    let mut value = String::with_capacity(len);
     push_trace_hex(&mut value, context.trace_id());
     value.push('-');
     push_hex(&mut value, context.span_id().get().into(), 16);
@@ -161,7 +166,7 @@ fn single_value(context: &SpanContext) -> Option<String> {
 }
 
 fn trace_hex(trace_id: TraceId) -> String {
-    let mut out = String::with_capacity(32);
+    let mut out = String::with_capacity(trace_hex_len(trace_id));
     push_trace_hex(&mut out, trace_id);
     out
 }
@@ -281,6 +286,29 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn header_values_are_built_at_their_exact_length() {
+        let span = SpanId::new(7).unwrap();
+        for trace in [0xab, u128::MAX] {
+            let trace = TraceId::new(trace).unwrap();
+            assert_eq!(trace_hex(trace).len(), trace_hex(trace).capacity());
+            for sampling in [
+                Sampling::Defer,
+                Sampling::Deny,
+                Sampling::Accept,
+                Sampling::Debug,
+            ] {
+                for parent in [None, Some(span)] {
+                    let context = SpanContext::new(trace, span)
+                        .with_sampling(sampling)
+                        .with_parent_span_id(parent);
+                    let value = single_value(&context).unwrap();
+                    assert_eq!(value.len(), value.capacity(), "{value}");
+                }
+            }
+        }
+    }
     use crate::propagation::PropagationErrorKind;
     use crate::propagation::ot_headers::OtHeaders;
 

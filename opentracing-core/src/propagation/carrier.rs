@@ -2,6 +2,7 @@
 //! maps and `http::HeaderMap`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::hash::BuildHasher;
 
 /// A text carrier that a context can be written into.
@@ -36,7 +37,31 @@ pub trait Extractor {
             }
         });
     }
+
+    /// The value of a key that must not repeat, such as a header carrying ids: `Err` when
+    /// it appears more than once, since which one to trust cannot be told. The provided
+    /// method looks the key up twice; carriers that can tell in one lookup override it.
+    fn get_unique(&self, key: &str) -> Result<Option<&str>, Repeated> {
+        let mut count = 0usize;
+        self.for_each_value(key, &mut |_| count += 1);
+        match count {
+            0 | 1 => Ok(self.get(key)),
+            _ => Err(Repeated),
+        }
+    }
 }
+
+/// A key that must appear at most once appears more often; see [`Extractor::get_unique`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Repeated;
+
+impl fmt::Display for Repeated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key that must appear once is repeated")
+    }
+}
+
+impl std::error::Error for Repeated {}
 
 /// String maps: lookups try the exact key, then any case.
 macro_rules! map_carrier {
@@ -87,7 +112,7 @@ impl Extractor for Vec<(String, String)> {
 mod header_map {
     use http::header::{HeaderMap, HeaderName, HeaderValue};
 
-    use super::{Extractor, Injector};
+    use super::{Extractor, Injector, Repeated};
 
     impl Injector for HeaderMap {
         fn set(&mut self, key: &str, value: &str) {
@@ -118,10 +143,17 @@ mod header_map {
 
     /// A valid `HeaderName::from_static` argument: a non-empty RFC 9110 token, lower-case.
     fn is_lower_case_token(key: &str) -> bool {
-        !key.is_empty()
-            && key.bytes().all(|b| {
-                b.is_ascii_lowercase() || b.is_ascii_digit() || b"!#$%&'*+-.^_`|~".contains(&b)
-            })
+        const TOKEN: [bool; 256] = {
+            let mut table = [false; 256];
+            let mut byte = 0;
+            while byte < 256 {
+                table[byte] = matches!(byte as u8, b'a'..=b'z' | b'0'..=b'9' | b'!' | b'#' | b'$'
+                    | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~');
+                byte += 1;
+            }
+            table
+        };
+        !key.is_empty() && key.bytes().all(|byte| TOKEN[usize::from(byte)])
     }
 
     impl Extractor for HeaderMap {
@@ -143,6 +175,15 @@ mod header_map {
                     f(value);
                 }
             }
+        }
+
+        fn get_unique(&self, key: &str) -> Result<Option<&str>, Repeated> {
+            let mut values = self.get_all(key).iter();
+            let first = values.next();
+            if values.next().is_some() {
+                return Err(Repeated);
+            }
+            Ok(first.and_then(|value| value.to_str().ok()))
         }
     }
 }
@@ -170,6 +211,8 @@ mod tests {
         let mut seen = Vec::new();
         pairs.for_each_value("tracestate", &mut |v| seen.push(v.to_owned()));
         assert_eq!(seen, ["a=1", "b=2"]);
+        assert_eq!(pairs.get_unique("TRACESTATE"), Err(Repeated));
+        assert_eq!(pairs.get_unique("other"), Ok(Some("x")));
     }
 
     #[cfg(feature = "http")]
@@ -195,5 +238,10 @@ mod tests {
         let mut count = 0;
         headers.for_each(&mut |_, _| count += 1);
         assert_eq!(count, 1);
+        assert_eq!(headers.get_unique("bin"), Ok(None));
+        assert_eq!(headers.get_unique("x-b3-traceid"), Ok(Some("1")));
+        headers.append("x-b3-traceid", http::HeaderValue::from_static("2"));
+        assert_eq!(headers.get_unique("X-B3-TraceId"), Err(Repeated));
+        assert_eq!(headers.get_unique("absent"), Ok(None));
     }
 }

@@ -54,10 +54,15 @@ pub(crate) fn push_hex(out: &mut String, value: u128, digits: u32) {
     }
 }
 
+/// How many digits B3 and Jaeger write for a trace id: 16 for a 64-bit id, else 32.
+pub(crate) fn trace_hex_len(trace_id: TraceId) -> usize {
+    if trace_id.high() == 0 { 16 } else { 32 }
+}
+
 /// Appends a trace id as B3 and Jaeger write it: 16 digits for a 64-bit id, else 32.
 pub(crate) fn push_trace_hex(out: &mut String, trace_id: TraceId) {
-    let digits = if trace_id.high() == 0 { 16 } else { 32 };
-    push_hex(out, trace_id.get(), digits);
+    // At most 32 digits.
+    push_hex(out, trace_id.get(), trace_hex_len(trace_id) as u32);
 }
 
 /// `value` in lower-case hex without leading zeros (at least one digit).
@@ -74,12 +79,9 @@ pub(crate) fn sole_value<'c>(
     carrier: &'c dyn Extractor,
     key: &str,
 ) -> Result<Option<&'c str>, &'static str> {
-    let mut count = 0usize;
-    carrier.for_each_value(key, &mut |_| count += 1);
-    match count {
-        0 | 1 => Ok(carrier.get(key)),
-        _ => Err("a trace header is repeated"),
-    }
+    carrier
+        .get_unique(key)
+        .map_err(|_| "a trace header is repeated")
 }
 
 #[cfg(test)]

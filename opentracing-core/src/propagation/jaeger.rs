@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
 use super::fields::{
     baggage_within_limits, push_hex, push_trace_hex, sole_value, strip_prefix_ignore_case,
+    trace_hex_len,
 };
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::baggage::Baggage;
@@ -20,9 +21,6 @@ const BAGGAGE_PREFIX: &str = "uberctx-";
 
 const FLAG_SAMPLED: u8 = 0x01;
 const FLAG_DEBUG: u8 = 0x02;
-
-/// The longest `uber-trace-id` written: 32 + 16 hex digits, `0`, two flag digits, three colons.
-const TRACE_CONTEXT_MAX_LEN: usize = 54;
 
 /// The Jaeger codec (name `jaeger`), as the Jaeger client libraries propagate.
 ///
@@ -95,12 +93,14 @@ fn trace_context_value(context: &SpanContext) -> String {
         Sampling::Accept => FLAG_SAMPLED,
         Sampling::Debug => FLAG_SAMPLED | FLAG_DEBUG,
     };
-    let mut value = String::with_capacity(TRACE_CONTEXT_MAX_LEN);
+    let flag_digits = if flags > 0xf { 2 } else { 1 };
+    // Exactly the length: a header value that fills its buffer is kept without a copy.
+    let len = trace_hex_len(context.trace_id()) + 1 + 16 + 3 + flag_digits as usize;
+    let mut value = String::with_capacity(len);
     push_trace_hex(&mut value, context.trace_id());
     value.push(':');
     push_hex(&mut value, context.span_id().get().into(), 16);
     value.push_str(":0:");
-    let flag_digits = if flags > 0xf { 2 } else { 1 };
     push_hex(&mut value, flags.into(), flag_digits);
     value
 }
@@ -251,6 +251,19 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn the_header_value_is_built_at_its_exact_length() {
+        for trace in [0xab, u128::MAX] {
+            for sampling in [Sampling::Defer, Sampling::Accept, Sampling::Debug] {
+                let id = crate::ids::TraceId::new(trace).unwrap();
+                let span = crate::ids::SpanId::new(7).unwrap();
+                let value =
+                    trace_context_value(&SpanContext::new(id, span).with_sampling(sampling));
+                assert_eq!(value.len(), value.capacity(), "{value}");
+            }
+        }
+    }
     use crate::propagation::PropagationErrorKind;
 
     const T128: &str = "80f198ee56343ba864fe8b2a57d3eff7";

@@ -26,7 +26,7 @@ use std::fmt;
 
 pub use b3::{B3, B3Encoding};
 pub use binary::{decode_binary, encode_binary};
-pub use carrier::{Extractor, Injector};
+pub use carrier::{Extractor, Injector, Repeated};
 pub use error::{PropagationError, PropagationErrorKind};
 pub use jaeger::Jaeger;
 pub use ot_headers::OtHeaders;
