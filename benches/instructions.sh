@@ -16,5 +16,5 @@ for work in span otel-span noop w3c-inject w3c-extract b3-inject b3-extract jaeg
     jaeger-extract zipkin-encode axum-bare axum-ours axum-report; do
     ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null --collect-atstart=no \
         --toggle-collect='*measured*' "$bin" "$work" "$n" 2>&1 | awk '/Collected/ { print $4 }')
-    printf '%-12s %8d instructions/op\n' "$work" $((ir / n))
+    printf '%-15s %8d instructions/op\n' "$work" $((ir / n))
 done
