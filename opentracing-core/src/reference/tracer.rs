@@ -58,6 +58,10 @@ impl ReferenceTracer {
     }
 
     /// A builder, to choose the sampler and the propagation.
+    ///
+    /// The service name is stored once per process and kept for its life (spans then carry
+    /// it without reference counting): build tracers for a fixed set of names, not one per
+    /// request or tenant.
     pub fn builder(
         service_name: impl Into<String>,
         recorder: Arc<dyn Recorder>,
