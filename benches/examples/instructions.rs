@@ -9,67 +9,9 @@ use std::sync::Arc;
 use opentracing_core::propagation::{B3, Codec, Jaeger, W3cTraceContext};
 use opentracing_core::reference::ReferenceTracer;
 use opentracing_core::report::{Encoder as _, Executor, Reporter, ZipkinJson};
-use opentracing_core::{FinishedSpan, InMemoryRecorder, Recorder, Tracer, tags};
+use opentracing_core::{FinishedSpan, InMemoryRecorder, Tracer, tags};
 use opentracing_core::{SpanContext, SpanId, TraceId};
-
-struct Discard;
-impl Recorder for Discard {
-    fn record(&self, span: FinishedSpan) {
-        black_box(span);
-    }
-}
-
-fn ours(tracer: &impl Tracer) {
-    let span = tracer
-        .span_builder("GET /users/{id}")
-        .tag(tags::SPAN_KIND, tags::SPAN_KIND_RPC_SERVER)
-        .tag(tags::HTTP_METHOD, "GET")
-        .start();
-    span.set_tag(tags::HTTP_URL, "/users/42")
-        .set_tag(tags::HTTP_STATUS_CODE, 200);
-    span.finish();
-}
-
-#[derive(Debug)]
-struct DiscardProcessor;
-
-impl opentelemetry_sdk::trace::SpanProcessor for DiscardProcessor {
-    fn on_start(&self, _: &mut opentelemetry_sdk::trace::Span, _: &opentelemetry::Context) {}
-    fn on_end(&self, span: opentelemetry_sdk::trace::SpanData) {
-        black_box(span);
-    }
-    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
-        Ok(())
-    }
-    fn shutdown_with_timeout(
-        &self,
-        _: std::time::Duration,
-    ) -> opentelemetry_sdk::error::OTelSdkResult {
-        Ok(())
-    }
-}
-
-fn otel(sdk: &opentelemetry_sdk::trace::SdkTracer) {
-    use opentelemetry::KeyValue;
-    use opentelemetry::trace::{Span as _, Tracer as _};
-    let mut span = sdk
-        .span_builder("GET /users/{id}")
-        .with_kind(opentelemetry::trace::SpanKind::Server)
-        .with_attributes([KeyValue::new("http.method", "GET")])
-        .start(sdk);
-    span.set_attribute(KeyValue::new("http.url", "/users/42"));
-    span.set_attribute(KeyValue::new("http.status_code", 200));
-    span.end();
-}
-
-fn users() -> axum::Router {
-    axum::Router::new().route(
-        "/users/{id}",
-        axum::routing::get(
-            |axum::extract::Path(id): axum::extract::Path<u32>| async move { format!("user {id}") },
-        ),
-    )
-}
+use peer_benches::{Discard, DiscardProcessor, app, sdk_span_life, span_life};
 
 /// Injects into a fresh header map.
 fn inject(codec: &dyn Codec, context: &SpanContext) {
@@ -150,13 +92,13 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let bare = users();
-    let traced = users().layer(tracing_axum::layer_with(reference.clone()));
+    let bare = app();
+    let traced = app().layer(tracing_axum::layer_with(reference.clone()));
     let op: Box<dyn Fn()> = match work.as_str() {
         "axum-bare" => Box::new(|| request(&runtime, &bare)),
         "axum-ours" => Box::new(|| request(&runtime, &traced)),
         "axum-report" => {
-            let app = users().layer(tracing_axum::layer_with(reporting.clone()));
+            let app = app().layer(tracing_axum::layer_with(reporting.clone()));
             Box::new(move || request(&runtime, &app))
         }
         "w3c-inject" => Box::new(move || inject(&W3cTraceContext, &context)),
@@ -170,9 +112,9 @@ fn main() {
             ZipkinJson::new("bench").encode(std::slice::from_ref(&server_span), &mut body);
             black_box(body);
         }),
-        "span" => Box::new(|| ours(&reference)),
-        "noop" => Box::new(|| ours(&opentracing_core::NoopTracer::new())),
-        "otel-span" => Box::new(|| otel(&sdk)),
+        "span" => Box::new(|| span_life(&reference)),
+        "noop" => Box::new(|| span_life(&opentracing_core::NoopTracer::new())),
+        "otel-span" => Box::new(|| sdk_span_life(&sdk)),
         _ => panic!("unknown"),
     };
     op(); // one-time setup (clock calibration, thread-locals) stays out of the count

@@ -1,1 +1,79 @@
-//! Benchmarks only: see `benches/`.
+//! Workloads shared by the benches (`benches/`), the instruction counter
+//! (`examples/instructions.rs`) and the load server (`src/bin/load-server.rs`), so that each
+//! measures the same work.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::routing::get;
+use opentelemetry::KeyValue;
+use opentelemetry::trace::{Span as _, SpanKind, Tracer as _};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SdkTracer, SpanData, SpanProcessor};
+use opentracing_core::{FinishedSpan, Recorder, Tracer, tags};
+
+/// The hello-world service every load mode and request bench serves.
+pub fn app() -> Router {
+    Router::new()
+        .route("/hello", get(|| async { "hello" }))
+        .route(
+            "/users/{id}",
+            get(|Path(id): Path<u32>| async move { format!("user {id}") }),
+        )
+}
+
+/// Drops every finished span: our side of a sink.
+#[derive(Debug)]
+pub struct Discard;
+
+impl Recorder for Discard {
+    fn record(&self, span: FinishedSpan) {
+        black_box(span);
+    }
+}
+
+/// Drops every finished span: the OpenTelemetry SDK's side of a sink.
+#[derive(Debug)]
+pub struct DiscardProcessor;
+
+impl SpanProcessor for DiscardProcessor {
+    fn on_start(&self, _: &mut opentelemetry_sdk::trace::Span, _: &opentelemetry::Context) {}
+
+    fn on_end(&self, span: SpanData) {
+        black_box(span);
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _: Duration) -> OTelSdkResult {
+        Ok(())
+    }
+}
+
+/// A span's life with our API: the kind and method at start, then the URL and the status.
+pub fn span_life(tracer: &impl Tracer) {
+    let span = tracer
+        .span_builder("GET /users/{id}")
+        .tag(tags::SPAN_KIND, tags::SPAN_KIND_RPC_SERVER)
+        .tag(tags::HTTP_METHOD, "GET")
+        .start();
+    span.set_tag(tags::HTTP_URL, "/users/42")
+        .set_tag(tags::HTTP_STATUS_CODE, 200);
+    span.finish();
+}
+
+/// The same four things recorded on an OpenTelemetry SDK span (the kind is a field there).
+pub fn sdk_span_life(sdk: &SdkTracer) {
+    let mut span = sdk
+        .span_builder("GET /users/{id}")
+        .with_kind(SpanKind::Server)
+        .with_attributes([KeyValue::new("http.method", "GET")])
+        .start(sdk);
+    span.set_attribute(KeyValue::new("http.url", "/users/42"));
+    span.set_attribute(KeyValue::new("http.status_code", 200));
+    span.end();
+}

@@ -13,28 +13,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::post;
 use opentelemetry::trace::TracerProvider;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
 use opentracing_core::NoopTracer;
 use opentracing_core::reference::ReferenceTracer;
 use opentracing_core::report::{Executor, Reporter, ZipkinJson};
+use peer_benches::{Discard, app};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 
-fn app() -> Router {
-    Router::new()
-        .route("/hello", get(|| async { "hello" }))
-        .route(
-            "/users/{id}",
-            get(|Path(id): Path<u32>| async move { format!("user {id}") }),
-        )
-}
-
-/// An OpenTelemetry exporter that drops every batch: the SDK's cost without a network.
 #[derive(Debug)]
 struct DiscardExporter;
 
@@ -46,14 +36,6 @@ impl SpanExporter for DiscardExporter {
 }
 
 /// Drops every finished span: the tracer's cost without reporting.
-struct Discard;
-
-impl opentracing_core::Recorder for Discard {
-    fn record(&self, span: opentracing_core::FinishedSpan) {
-        drop(span);
-    }
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "bare".into());
