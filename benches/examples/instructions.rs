@@ -44,7 +44,8 @@ fn server_span() -> FinishedSpan {
     recorder.take().remove(0)
 }
 
-/// One `GET /users/42` through a router, body read, no network.
+/// One `GET /users/42` through a router, body read, no network. The router is given its
+/// state first, as `axum::serve` does, so that its routes are built once and not per request.
 fn request(runtime: &tokio::runtime::Runtime, app: &axum::Router) {
     use http_body_util::BodyExt as _;
     use tower::ServiceExt as _;
@@ -92,13 +93,17 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let bare = app();
-    let traced = app().layer(tracing_axum::layer_with(reference.clone()));
+    let bare = app().with_state(());
+    let traced = app()
+        .layer(tracing_axum::layer_with(reference.clone()))
+        .with_state(());
     let op: Box<dyn Fn()> = match work.as_str() {
         "axum-bare" => Box::new(|| request(&runtime, &bare)),
         "axum-ours" => Box::new(|| request(&runtime, &traced)),
         "axum-report" => {
-            let app = app().layer(tracing_axum::layer_with(reporting.clone()));
+            let app = app()
+                .layer(tracing_axum::layer_with(reporting.clone()))
+                .with_state(());
             Box::new(move || request(&runtime, &app))
         }
         "w3c-inject" => Box::new(move || inject(&W3cTraceContext, &context)),

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The load harness's servers, counted in instructions instead of timed: each mode of
+# `load-server` runs under callgrind and serves a fixed number of keep-alive requests from
+# curl; the instructions of the whole process (every thread: the runtime, hyper, the
+# tracer, the reporter or the SDK's batch exporter) are counted from the first to the last
+# of those requests and divided by their number. Unlike CPU time on a shared machine, the
+# counts repeat from run to run, so they can tell a 1% difference from noise. They leave
+# out the kernel's share (sockets, wake-ups), which `benches/load.sh` measures.
+#
+#   bash benches/server-instructions.sh      # needs valgrind and curl
+#   REQUESTS=5000 MODES="bare ours-noop" bash benches/server-instructions.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+REQUESTS=${REQUESTS:-2000}
+MODES=${MODES:-"bare tower-http otel ours-noop ours-discard ours-reference"}
+PATH_UNDER_TEST=${PATH_UNDER_TEST:-/users/42}
+
+for tool in valgrind callgrind_control curl; do
+    command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install valgrind curl)" >&2; exit 1; }
+done
+cargo build --release -q -p peer-benches --bin load-server
+server=target/release/load-server
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP"; cp "$work"/*.[0-9]*.1 "$KEEP"/; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Waits for `listening on <address>` in log $1; sets $started_addr.
+wait_listening() {
+    for _ in $(seq 600); do
+        started_addr=$(sed -n 's/^listening on //p' "$1")
+        [ -n "$started_addr" ] && return 0
+        sleep 0.05
+    done
+    echo "load-server did not start:" >&2; cat "$1" >&2; exit 1
+}
+
+# `count` requests to the server, one after another on one connection (the fragment keeps
+# every URL the same on the wire while curl's globbing repeats it).
+drive() {
+    curl -sf -o /dev/null "http://$1$PATH_UNDER_TEST#[1-$2]"
+}
+
+"$server" collector >"$work/collector.log" 2>&1 &
+pids+=($!)
+wait_listening "$work/collector.log"
+collector=$started_addr
+
+printf '%-16s %16s %10s\n' mode "instructions/req" "ratio"
+bare=
+for mode in $MODES; do
+    valgrind --tool=callgrind --callgrind-out-file="$work/$mode.%p" \
+        "$server" "$mode" "$collector" >"$work/$mode.log" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    wait_listening "$work/$mode.log"
+    drive "$started_addr" 200                 # warm up: connections, buffers, lazy statics
+    sleep 1                                   # let batching exporters drain the warm-up
+    callgrind_control --zero "$pid" >/dev/null 2>&1
+    drive "$started_addr" "$REQUESTS"
+    sleep 1                                   # ... and the measured requests
+    callgrind_control --dump "$pid" >/dev/null 2>&1
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    # The dump taken on request (file suffix .1) holds the counts since the zeroing.
+    total=$(awk '/^summary:|^totals:/ { print $2; exit }' "$work/$mode.$pid.1")
+    per_request=$((total / REQUESTS))
+    bare=${bare:-$per_request}
+    awk -v m="$mode" -v n="$per_request" -v b="$bare" 'BEGIN { printf "%-16s %16d %10.3f\n", m, n, n / b }'
+done
