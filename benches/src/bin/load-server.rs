@@ -2,9 +2,9 @@
 //! (`GET /hello`, `GET /users/{id}`) in one tracing mode, or the discarding collector the
 //! reporter mode reports to.
 //!
-//! `load-server <mode> [collector address]`, where mode is `bare`, `tower-http`, `otel`,
-//! `ours-noop`, `ours-reference` or `collector`. It prints `listening on <address>` once
-//! ready, on one thread (the harness pins it to a core).
+//! `load-server <mode> [collector address]`, where mode is `bare`, `empty-layer`,
+//! `tower-http`, `otel`, `ours-noop`, `ours-discard`, `ours-reference` or `collector`. It
+//! prints `listening on <address>` once ready, on one thread (the harness pins it to a core).
 #![allow(clippy::print_stdout)]
 
 use std::future::Future;
@@ -44,6 +44,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut _guards: Vec<Box<dyn std::any::Any>> = Vec::new();
     let app = match mode.as_str() {
         "bare" => app(),
+        // The least any middleware added with `Router::layer` costs: a layer that changes
+        // nothing (axum still clones and boxes each route's service per request).
+        "empty-layer" => app().layer(tower::util::MapResponseLayer::new(
+            |response: axum::response::Response| response,
+        )),
         "collector" => {
             Router::new().route("/api/v2/spans", post(|| async { StatusCode::ACCEPTED }))
         }

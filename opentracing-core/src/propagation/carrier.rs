@@ -110,7 +110,7 @@ impl Extractor for Vec<(String, String)> {
 
 #[cfg(feature = "http")]
 mod header_map {
-    use http::header::{HeaderMap, HeaderName, HeaderValue};
+    use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
     use super::{Extractor, Injector, Repeated};
 
@@ -158,7 +158,7 @@ mod header_map {
 
     impl Extractor for HeaderMap {
         fn get(&self, key: &str) -> Option<&str> {
-            HeaderMap::get(self, key)?.to_str().ok()
+            values(self, key)?.next()?.to_str().ok()
         }
 
         fn for_each(&self, f: &mut dyn FnMut(&str, &str)) {
@@ -170,7 +170,7 @@ mod header_map {
         }
 
         fn for_each_value(&self, key: &str, f: &mut dyn FnMut(&str)) {
-            for value in self.get_all(key) {
+            for value in values(self, key).into_iter().flatten() {
                 if let Ok(value) = value.to_str() {
                     f(value);
                 }
@@ -178,13 +178,32 @@ mod header_map {
         }
 
         fn get_unique(&self, key: &str) -> Result<Option<&str>, Repeated> {
-            let mut values = self.get_all(key).iter();
+            let Some(mut values) = values(self, key) else {
+                return Ok(None);
+            };
             let first = values.next();
             if values.next().is_some() {
                 return Err(Repeated);
             }
             Ok(first.and_then(|value| value.to_str().ok()))
         }
+    }
+
+    /// Up to this many names, a map is scanned before it is hashed.
+    const SCAN_LIMIT: usize = 16;
+
+    /// The values of `key`, in order; `None` when there are none. Looking a `&str` up in a
+    /// `HeaderMap` parses and hashes it, so the names of a small map (as most requests'
+    /// headers are) are compared first: a name that is absent, as most that codecs ask for
+    /// are, costs a few comparisons, and a present one is looked up by its parsed name.
+    fn values<'m>(map: &'m HeaderMap, key: &str) -> Option<header::ValueIter<'m, HeaderValue>> {
+        if map.keys_len() > SCAN_LIMIT {
+            return Some(map.get_all(key).iter());
+        }
+        let name = map
+            .keys()
+            .find(|name| name.as_str().eq_ignore_ascii_case(key))?;
+        Some(map.get_all(name).iter())
     }
 }
 
@@ -243,5 +262,31 @@ mod tests {
         headers.append("x-b3-traceid", http::HeaderValue::from_static("2"));
         assert_eq!(headers.get_unique("X-B3-TraceId"), Err(Repeated));
         assert_eq!(headers.get_unique("absent"), Ok(None));
+    }
+
+    #[test]
+    fn header_maps_answer_the_same_scanned_or_hashed() {
+        use http::HeaderMap;
+        for filler in [0, 40] {
+            let mut headers = HeaderMap::new();
+            for i in 0..filler {
+                headers.set(&format!("x-filler-{i}"), "f");
+            }
+            headers.set("traceparent", "t");
+            headers.append("tracestate", http::HeaderValue::from_static("a=1"));
+            headers.append("tracestate", http::HeaderValue::from_static("b=2"));
+            headers.set("content-type", "text/plain");
+            assert_eq!(headers.len() > 16, filler > 0);
+            assert_eq!(Extractor::get(&headers, "TraceParent"), Some("t"));
+            assert_eq!(Extractor::get(&headers, "Content-Type"), Some("text/plain"));
+            assert_eq!(Extractor::get(&headers, "tracestat"), None);
+            assert_eq!(Extractor::get(&headers, "bad name"), None);
+            assert_eq!(Extractor::get(&headers, "tracestate"), Some("a=1"));
+            let mut states = Vec::new();
+            headers.for_each_value("TRACESTATE", &mut |v| states.push(v.to_owned()));
+            assert_eq!(states, ["a=1", "b=2"]);
+            assert_eq!(headers.get_unique("tracestate"), Err(Repeated));
+            assert_eq!(headers.get_unique("traceparent"), Ok(Some("t")));
+        }
     }
 }
