@@ -6,9 +6,9 @@
 //!   service sees the request: the caller's context is extracted from the headers with the
 //!   tracer's `HttpHeaders` codecs; a missing or malformed context starts a new trace (a
 //!   malformed one is logged on the span) and the request is served as usual. The span is a
-//!   child of the caller's span, never of whatever span happens to be active. Its context and
-//!   the [`Span`](opentracing_core::Span) handle are put in the request extensions (the
-//!   handle even for a no-op span, so handlers can always find it).
+//!   child of the caller's span, never of whatever span happens to be active. The
+//!   [`Span`](opentracing_core::Span) handle is put in the request extensions, even for a
+//!   no-op span, so handlers can always find it (`span.context()` gives its context).
 //! - **Is active** while the inner service's `call` runs, on every poll of its response
 //!   future, and while the response body makes each frame until the span finishes, on
 //!   whichever thread polls. Spans

@@ -66,9 +66,6 @@ where
         } else {
             self.pass_on(caller)
         };
-        if let Some(context) = span.context() {
-            request.extensions_mut().insert(context);
-        }
         request.extensions_mut().insert(span.clone());
         // A no-op span has nothing to activate or finish.
         let mut guard = (!span.is_noop()).then(|| FinishGuard::new(span, FinishReason::Cancelled));
