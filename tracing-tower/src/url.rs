@@ -46,11 +46,25 @@ impl UrlRedactor {
     /// query values, at most [`MAX_TAG_VALUE_LEN`] bytes.
     pub fn redact(&self, url: &str) -> String {
         let url = url.split_once('#').map_or(url, |(before, _)| before);
-        let (base, query) = match url.split_once('?') {
-            Some((base, query)) => (base, Some(query)),
-            None => (url, None),
-        };
-        let mut out = String::with_capacity(url.len());
+        match url.split_once('?') {
+            Some((base, query)) => self.redact_parts(base, Some(query)),
+            None => self.redact_parts(url, None),
+        }
+    }
+
+    /// [`redact`](Self::redact) for a request's URI: its path and query as `http` parsed
+    /// them when the request gave no scheme and host (the usual origin form; a request
+    /// target has no fragment), without formatting the URI or searching it again.
+    pub fn redact_uri(&self, uri: &http::Uri) -> String {
+        match (uri.scheme(), uri.authority()) {
+            (None, None) => self.redact_parts(uri.path(), uri.query()),
+            _ => self.redact(&uri.to_string()),
+        }
+    }
+
+    fn redact_parts(&self, base: &str, query: Option<&str>) -> String {
+        let query_len = query.map_or(0, |query| 1 + query.len());
+        let mut out = String::with_capacity(base.len() + query_len);
         push_without_userinfo(&mut out, base);
         if let Some(query) = query {
             out.push('?');
@@ -71,15 +85,6 @@ impl UrlRedactor {
             }
         }
         bounded(out)
-    }
-
-    /// [`redact`](Self::redact) for a request's URI: the path and query alone when the
-    /// request gave no scheme and host (the usual origin form), without formatting the URI.
-    pub fn redact_uri(&self, uri: &http::Uri) -> String {
-        match (uri.scheme(), uri.authority(), uri.path_and_query()) {
-            (None, None, Some(path_and_query)) => self.redact(path_and_query.as_str()),
-            _ => self.redact(&uri.to_string()),
-        }
     }
 
     fn allows(&self, name: &str) -> bool {
@@ -128,6 +133,24 @@ pub(crate) fn bounded(mut value: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_uris_are_redacted_like_their_text() {
+        let redactor = UrlRedactor::allowing(["page"]);
+        for target in [
+            "/",
+            "*",
+            "/users/7",
+            "/search?q=secret&page=2",
+            "/verify?token",
+            "/empty?",
+            "http://user:pw@example.com/a?q=1&page=3",
+            "example.com:443",
+        ] {
+            let uri: http::Uri = target.parse().unwrap();
+            assert_eq!(redactor.redact_uri(&uri), redactor.redact(&uri.to_string()));
+        }
+    }
 
     #[test]
     fn keeps_urls_without_secrets_as_they_are() {
