@@ -70,14 +70,33 @@ impl SpanId {
     }
 }
 
-/// Parses up to `max_digits` hex digits without allocating.
+/// Parses 1 to `max_digits` (at most 32) hex digits without allocating.
 fn parse_hex(hex: &str, max_digits: usize) -> Option<u128> {
-    if hex.is_empty() || hex.len() > max_digits {
+    let digits = hex.as_bytes();
+    if digits.is_empty() || digits.len() > max_digits {
         return None;
     }
-    hex.bytes().try_fold(0u128, |acc, b| {
-        let digit = (b as char).to_digit(16)?;
-        Some(acc << 4 | u128::from(digit))
+    // Sixteen digits at a time, in 64-bit arithmetic.
+    let (high, low) = digits.split_at(digits.len().saturating_sub(16));
+    Some(u128::from(parse_hex64(high)?) << 64 | u128::from(parse_hex64(low)?))
+}
+
+/// Parses at most 16 hex digits; none is zero.
+fn parse_hex64(digits: &[u8]) -> Option<u64> {
+    const INVALID: u8 = u8::MAX;
+    const VALUES: [u8; 256] = {
+        let mut values = [INVALID; 256];
+        let mut digit = 0;
+        while digit < 16 {
+            values[b"0123456789abcdef"[digit] as usize] = digit as u8;
+            values[b"0123456789ABCDEF"[digit] as usize] = digit as u8;
+            digit += 1;
+        }
+        values
+    };
+    digits.iter().try_fold(0u64, |acc, &byte| {
+        let value = VALUES[usize::from(byte)];
+        (value != INVALID).then_some(acc << 4 | u64::from(value))
     })
 }
 
@@ -140,6 +159,30 @@ mod tests {
             "00000000000000ab"
         );
         assert_eq!(TraceId::from_hex("1").unwrap().high(), 0);
+    }
+
+    #[test]
+    fn every_length_parses_to_its_value() {
+        let digits = "4bF92f3577b34dA6a3ce929d0e0e4736";
+        for len in 1..=32 {
+            let hex = &digits[..len];
+            let expected = u128::from_str_radix(hex, 16).unwrap();
+            assert_eq!(
+                TraceId::from_hex(hex).map(TraceId::get),
+                Some(expected),
+                "{hex}"
+            );
+            if len <= 16 {
+                let expected = u64::try_from(expected).unwrap();
+                assert_eq!(
+                    SpanId::from_hex(hex).map(SpanId::get),
+                    Some(expected),
+                    "{hex}"
+                );
+            }
+        }
+        assert_eq!(TraceId::from_hex("1g00000000000000000"), None);
+        assert_eq!(TraceId::from_hex("10000000000000000g"), None);
     }
 
     #[test]

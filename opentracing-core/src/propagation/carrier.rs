@@ -196,13 +196,13 @@ mod header_map {
     /// `HeaderMap` parses and hashes it, so the names of a small map (as most requests'
     /// headers are) are compared first: a name that is absent, as most that codecs ask for
     /// are, costs a few comparisons, and a present one is looked up by its parsed name.
+    /// (Names in a `HeaderMap` are lower case: a key with upper case letters goes straight
+    /// to the lookup, which folds case.)
     fn values<'m>(map: &'m HeaderMap, key: &str) -> Option<header::ValueIter<'m, HeaderValue>> {
-        if map.keys_len() > SCAN_LIMIT {
+        if map.keys_len() > SCAN_LIMIT || key.bytes().any(|byte| byte.is_ascii_uppercase()) {
             return Some(map.get_all(key).iter());
         }
-        let name = map
-            .keys()
-            .find(|name| name.as_str().eq_ignore_ascii_case(key))?;
+        let name = map.keys().find(|name| name.as_str() == key)?;
         Some(map.get_all(name).iter())
     }
 }
