@@ -76,26 +76,56 @@ fn parse_hex(hex: &str, max_digits: usize) -> Option<u128> {
     if digits.is_empty() || digits.len() > max_digits {
         return None;
     }
-    // Sixteen digits at a time, in 64-bit arithmetic.
-    let (high, low) = digits.split_at(digits.len().saturating_sub(16));
-    Some(u128::from(parse_hex64(high)?) << 64 | u128::from(parse_hex64(low)?))
+    hex_value(digits, HexCase::Either)
 }
 
-/// Parses at most 16 hex digits; none is zero.
-fn parse_hex64(digits: &[u8]) -> Option<u64> {
+/// Which letters a hex field may use.
+#[derive(Clone, Copy)]
+pub(crate) enum HexCase {
+    /// `a` to `f` only, as W3C Trace Context and B3 require.
+    Lower,
+    /// Either case.
+    Either,
+}
+
+/// The value of at most 32 hex digits (none is zero), read sixteen at a time in 64-bit
+/// arithmetic through a table of digit values.
+pub(crate) fn hex_value(digits: &[u8], case: HexCase) -> Option<u128> {
+    let (high, low) = digits.split_at(digits.len().saturating_sub(16));
+    if high.len() > 16 {
+        return None;
+    }
+    Some(u128::from(hex_value64(high, case)?) << 64 | u128::from(hex_value64(low, case)?))
+}
+
+fn hex_value64(digits: &[u8], case: HexCase) -> Option<u64> {
     const INVALID: u8 = u8::MAX;
-    const VALUES: [u8; 256] = {
+    const fn table(letters: &[&[u8; 6]]) -> [u8; 256] {
         let mut values = [INVALID; 256];
         let mut digit = 0;
-        while digit < 16 {
-            values[b"0123456789abcdef"[digit] as usize] = digit as u8;
-            values[b"0123456789ABCDEF"[digit] as usize] = digit as u8;
+        while digit < 10 {
+            values[b'0' as usize + digit] = digit as u8;
             digit += 1;
         }
+        let mut set = 0;
+        while set < letters.len() {
+            let mut letter = 0;
+            while letter < 6 {
+                values[letters[set][letter] as usize] = 10 + letter as u8;
+                letter += 1;
+            }
+            set += 1;
+        }
         values
+    }
+    const LOWER: [u8; 256] = table(&[b"abcdef"]);
+    const EITHER: [u8; 256] = table(&[b"abcdef", b"ABCDEF"]);
+    let values = match case {
+        HexCase::Lower => &LOWER,
+        HexCase::Either => &EITHER,
     };
     digits.iter().try_fold(0u64, |acc, &byte| {
-        let value = VALUES[usize::from(byte)];
+        let value = values[usize::from(byte)];
         (value != INVALID).then_some(acc << 4 | u64::from(value))
     })
 }

@@ -3,7 +3,7 @@
 use super::fields::{parse_flag, push_hex, push_trace_hex, sole_value, trace_hex_len};
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::context::SpanContext;
-use crate::ids::{SpanId, TraceId};
+use crate::ids::{HexCase, SpanId, TraceId, hex_value};
 use crate::sampling::Sampling;
 
 const SINGLE: &str = "b3";
@@ -254,16 +254,10 @@ fn extract_multi(carrier: &dyn Extractor) -> Result<Option<SpanContext>, &'stati
     }
 }
 
-fn is_lower_hex(value: &str) -> bool {
-    value
-        .bytes()
-        .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
 /// Exactly 16 or 32 lower-hex digits, not all zero.
 fn parse_trace_id(value: &str) -> Option<TraceId> {
-    if matches!(value.len(), 16 | 32) && is_lower_hex(value) {
-        TraceId::from_hex(value)
+    if matches!(value.len(), 16 | 32) {
+        TraceId::new(hex_value(value.as_bytes(), HexCase::Lower)?)
     } else {
         None
     }
@@ -271,8 +265,9 @@ fn parse_trace_id(value: &str) -> Option<TraceId> {
 
 /// Exactly 16 lower-hex digits, not all zero.
 fn parse_span_id(value: &str) -> Option<SpanId> {
-    if value.len() == 16 && is_lower_hex(value) {
-        SpanId::from_hex(value)
+    if value.len() == 16 {
+        // Sixteen digits fit in 64 bits.
+        SpanId::new(hex_value(value.as_bytes(), HexCase::Lower)? as u64)
     } else {
         None
     }

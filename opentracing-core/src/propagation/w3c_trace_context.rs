@@ -3,7 +3,7 @@
 use super::fields::push_hex;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::context::SpanContext;
-use crate::ids::{SpanId, TraceId};
+use crate::ids::{HexCase, SpanId, TraceId, hex_value};
 use crate::trace_state::TraceStateParser;
 
 const TRACEPARENT: &str = "traceparent";
@@ -167,17 +167,7 @@ fn hex_u8_at(bytes: &[u8], at: usize) -> Option<u8> {
 
 /// `len` (at most 32) lower-case hex digits at `at`; upper case is not allowed.
 fn hex_at(bytes: &[u8], at: usize, len: usize) -> Option<u128> {
-    bytes
-        .get(at..at.checked_add(len)?)?
-        .iter()
-        .try_fold(0u128, |acc, &b| {
-            let digit = match b {
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                _ => return None,
-            };
-            Some(acc << 4 | u128::from(digit))
-        })
+    hex_value(bytes.get(at..at.checked_add(len)?)?, HexCase::Lower)
 }
 
 #[cfg(test)]
