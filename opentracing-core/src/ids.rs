@@ -91,6 +91,19 @@ pub(crate) enum HexCase {
 /// The value of at most 32 hex digits (none is zero), read sixteen at a time in 64-bit
 /// arithmetic through a table of digit values.
 pub(crate) fn hex_value(digits: &[u8], case: HexCase) -> Option<u128> {
+    // Ids as W3C Trace Context and B3 write them, eight digits at a time.
+    if let HexCase::Lower = case {
+        if let Ok(id) = <&[u8; 16]>::try_from(digits) {
+            return lower_hex16(id).map(u128::from);
+        }
+        if let Some((high, low)) = <&[u8; 32]>::try_from(digits)
+            .ok()
+            .and_then(|id| id.split_first_chunk::<16>())
+            .and_then(|(high, low)| Some((high, <&[u8; 16]>::try_from(low).ok()?)))
+        {
+            return Some(u128::from(lower_hex16(high)?) << 64 | u128::from(lower_hex16(low)?));
+        }
+    }
     let (high, low) = digits.split_at(digits.len().saturating_sub(16));
     if high.len() > 16 {
         return None;
@@ -99,7 +112,9 @@ pub(crate) fn hex_value(digits: &[u8], case: HexCase) -> Option<u128> {
 }
 
 fn hex_value64(digits: &[u8], case: HexCase) -> Option<u64> {
-    const INVALID: u8 = u8::MAX;
+    // Digits map to their value, other bytes to a value with a high bit set; the bits of
+    // every value are gathered so that one check at the end replaces one per digit.
+    const INVALID: u8 = 0xf0;
     const fn table(letters: &[&[u8; 6]]) -> [u8; 256] {
         let mut values = [INVALID; 256];
         let mut digit = 0;
@@ -124,10 +139,42 @@ fn hex_value64(digits: &[u8], case: HexCase) -> Option<u64> {
         HexCase::Lower => &LOWER,
         HexCase::Either => &EITHER,
     };
-    digits.iter().try_fold(0u64, |acc, &byte| {
+    let mut acc = 0u64;
+    let mut seen = 0u8;
+    for &byte in digits {
         let value = values[usize::from(byte)];
-        (value != INVALID).then_some(acc << 4 | u64::from(value))
-    })
+        seen |= value;
+        acc = acc << 4 | u64::from(value & 0xf);
+    }
+    (seen & INVALID == 0).then_some(acc)
+}
+
+fn lower_hex16(digits: &[u8; 16]) -> Option<u64> {
+    let (high, low) = digits.split_first_chunk::<8>()?;
+    let low = <[u8; 8]>::try_from(low).ok()?;
+    Some(u64::from(lower_hex8(*high)?) << 32 | u64::from(lower_hex8(low)?))
+}
+
+/// The value of eight lower-case hex digits, all eight bytes at once: each byte becomes a
+/// candidate nibble, which is valid when it is below 16 and writing it back as a digit
+/// gives the byte that was read.
+fn lower_hex8(digits: [u8; 8]) -> Option<u32> {
+    const EACH: u64 = u64::from_le_bytes([1; 8]);
+    let word = u64::from_le_bytes(digits);
+    // `0`-`9` have bit 6 clear and their value in the low four bits; `a`-`f` have bit 6 set
+    // and their value minus 9 there. No byte exceeds 24, so no byte carries into the next.
+    let nibbles = (word & (EACH * 0x0f)) + ((word >> 6) & EACH) * 9;
+    let letters = ((nibbles + EACH * 6) >> 4) & EACH;
+    let written = nibbles + EACH * u64::from(b'0') + letters * u64::from(b'a' - b'0' - 10);
+    let too_big = (nibbles + EACH * 0x70) & (EACH * 0x80);
+    if written != word || too_big != 0 {
+        return None;
+    }
+    // Pairs of nibbles into bytes, then the four bytes together, first digit highest.
+    let pairs = ((nibbles << 4) | (nibbles >> 8)) & 0x00ff_00ff_00ff_00ff;
+    let quads = (pairs | (pairs >> 8)) & 0x0000_ffff_0000_ffff;
+    // The low 32 bits hold the four bytes, first digit in the lowest.
+    Some(((quads | (quads >> 16)) as u32).swap_bytes())
 }
 
 /// Lower-case hex, zero-padded to 32 digits: the form used on the wire. `Display` is the same.
@@ -211,8 +258,40 @@ mod tests {
                 );
             }
         }
+        let lower = digits.to_ascii_lowercase();
+        for len in 1..=32 {
+            let expected = u128::from_str_radix(&lower[..len], 16).ok();
+            assert_eq!(
+                hex_value(&lower.as_bytes()[..len], HexCase::Lower),
+                expected
+            );
+            let upper = digits[..len].as_bytes();
+            let any_upper = upper.iter().any(u8::is_ascii_uppercase);
+            assert_eq!(
+                hex_value(upper, HexCase::Lower).is_none(),
+                any_upper,
+                "{len}"
+            );
+        }
         assert_eq!(TraceId::from_hex("1g00000000000000000"), None);
         assert_eq!(TraceId::from_hex("10000000000000000g"), None);
+    }
+
+    #[test]
+    fn eight_digits_at_once_accept_exactly_lower_hex() {
+        for at in 0..8 {
+            for byte in 0..=u8::MAX {
+                let mut digits = *b"0123abcd";
+                digits[at] = byte;
+                let expected = std::str::from_utf8(&digits)
+                    .ok()
+                    .filter(|text| text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+                    .map(|text| u32::from_str_radix(text, 16).unwrap());
+                assert_eq!(lower_hex8(digits), expected, "{digits:?}");
+            }
+        }
+        assert_eq!(lower_hex8(*b"ffffffff"), Some(u32::MAX));
+        assert_eq!(lower_hex8(*b"00000000"), Some(0));
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::hash::BuildHasher;
 
+use super::fields::strip_prefix_ignore_case;
+
 /// A text carrier that a context can be written into.
 pub trait Injector {
     /// Sets `key` to `value`, replacing any earlier value. A carrier that cannot hold the pair
@@ -34,6 +36,18 @@ pub trait Extractor {
         self.for_each(&mut |k, v| {
             if k.eq_ignore_ascii_case(key) {
                 f(v);
+            }
+        });
+    }
+
+    /// Calls `f` for every key that starts with `prefix` (ASCII case ignored) and its value,
+    /// in the carrier's order: how codecs read a family of keys such as `uberctx-*`. The
+    /// provided method reads every entry; carriers that can skip the others without
+    /// decoding their values override it.
+    fn for_each_prefixed(&self, prefix: &str, f: &mut dyn FnMut(&str, &str)) {
+        self.for_each(&mut |key, value| {
+            if strip_prefix_ignore_case(key, prefix).is_some() {
+                f(key, value);
             }
         });
     }
@@ -112,7 +126,7 @@ impl Extractor for Vec<(String, String)> {
 mod header_map {
     use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
-    use super::{Extractor, Injector, Repeated};
+    use super::{Extractor, Injector, Repeated, strip_prefix_ignore_case};
 
     impl Injector for HeaderMap {
         fn set(&mut self, key: &str, value: &str) {
@@ -164,6 +178,16 @@ mod header_map {
         fn for_each(&self, f: &mut dyn FnMut(&str, &str)) {
             for (name, value) in self {
                 if let Ok(value) = value.to_str() {
+                    f(name.as_str(), value);
+                }
+            }
+        }
+
+        fn for_each_prefixed(&self, prefix: &str, f: &mut dyn FnMut(&str, &str)) {
+            for (name, value) in self {
+                if strip_prefix_ignore_case(name.as_str(), prefix).is_some()
+                    && let Ok(value) = value.to_str()
+                {
                     f(name.as_str(), value);
                 }
             }
@@ -262,6 +286,37 @@ mod tests {
         headers.append("x-b3-traceid", http::HeaderValue::from_static("2"));
         assert_eq!(headers.get_unique("X-B3-TraceId"), Err(Repeated));
         assert_eq!(headers.get_unique("absent"), Ok(None));
+    }
+
+    #[test]
+    fn prefixed_keys_are_read_in_order_from_every_carrier() {
+        let pairs = [
+            ("UberCtx-A", "1"),
+            ("host", "example.com"),
+            ("uberctx-b", "2"),
+            ("uber", "x"),
+        ];
+        let list: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let mut headers = http::HeaderMap::new();
+        for (key, value) in pairs {
+            headers.set(key, value);
+        }
+        headers.insert(
+            "uberctx-bin",
+            http::HeaderValue::from_bytes(b"\xff").unwrap(),
+        );
+        let read = |carrier: &dyn Extractor| {
+            let mut seen = Vec::new();
+            carrier.for_each_prefixed("uberctx-", &mut |k, v| {
+                seen.push(format!("{}={v}", k.to_ascii_lowercase()));
+            });
+            seen
+        };
+        assert_eq!(read(&list), ["uberctx-a=1", "uberctx-b=2"]);
+        assert_eq!(read(&headers), ["uberctx-a=1", "uberctx-b=2"]);
     }
 
     #[test]

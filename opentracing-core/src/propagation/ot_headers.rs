@@ -8,6 +8,8 @@ use crate::baggage::Baggage;
 use crate::context::SpanContext;
 use crate::ids::{SpanId, TraceId};
 
+/// What every key below starts with.
+const KEY_PREFIX: &str = "ot-";
 const TRACE_ID: &str = "ot-tracer-traceid";
 const SPAN_ID: &str = "ot-tracer-spanid";
 const SAMPLED: &str = "ot-tracer-sampled";
@@ -50,7 +52,7 @@ impl Codec for OtHeaders {
 
     fn extract(&self, carrier: &dyn Extractor) -> Result<Option<SpanContext>, PropagationError> {
         let mut state = State::default();
-        carrier.for_each(&mut |key, value| state.read(key, value));
+        carrier.for_each_prefixed(KEY_PREFIX, &mut |key, value| state.read(key, value));
         state.finish()
     }
 }
