@@ -265,7 +265,7 @@ mod tests {
                 hex_value(&lower.as_bytes()[..len], HexCase::Lower),
                 expected
             );
-            let upper = digits[..len].as_bytes();
+            let upper = &digits.as_bytes()[..len];
             let any_upper = upper.iter().any(u8::is_ascii_uppercase);
             assert_eq!(
                 hex_value(upper, HexCase::Lower).is_none(),
