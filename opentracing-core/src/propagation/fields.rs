@@ -43,15 +43,39 @@ pub(crate) fn baggage_within_limits(baggage: &Baggage) -> impl Iterator<Item = (
         .take(MAX_BAGGAGE_ITEMS)
 }
 
-/// Appends the low `digits` hex digits of `value`, lower-case, zero-padded. (Faster than
-/// `write!` with a width, which codecs call for every injected id.)
+/// Appends the low `digits` (at most 32) hex digits of `value`, lower-case, zero-padded.
+/// (Faster than `write!` with a width, which codecs would call for every injected id.)
 pub(crate) fn push_hex(out: &mut String, value: u128, digits: u32) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for digit in (0..digits).rev() {
-        let nibble = (value >> (4 * digit)) & 0xf;
-        // `nibble` < 16.
-        out.push(char::from(HEX[nibble as usize]));
+    let mut text = [0u8; 32];
+    let start = text.len().saturating_sub(digits as usize);
+    // Eight digits from the right, as far as `digits` reaches.
+    for (chunk, eight) in text
+        .rchunks_exact_mut(8)
+        .enumerate()
+        .take(digits.div_ceil(8) as usize)
+    {
+        // The 32 bits of this chunk: `as` keeps exactly them.
+        eight.copy_from_slice(&hex8((value >> (32 * chunk)) as u32));
     }
+    // Hex digits are ASCII, so this never fails.
+    if let Ok(text) = std::str::from_utf8(&text[start..]) {
+        out.push_str(text);
+    }
+}
+
+/// `value` as eight lower-case hex digits, all eight at once: each nibble is spread into a
+/// byte of its own, then offset to `0`-`9` or `a`-`f`.
+fn hex8(value: u32) -> [u8; 8] {
+    const EACH: u64 = u64::from_le_bytes([1; 8]);
+    let mut spread = u64::from(value);
+    spread = (spread | spread << 16) & 0x0000_ffff_0000_ffff;
+    spread = (spread | spread << 8) & 0x00ff_00ff_00ff_00ff;
+    spread = (spread | spread << 4) & (EACH * 0x0f);
+    // Bit 4 of nibble + 6 is set exactly for nibbles of ten and over.
+    let letters = ((spread + EACH * 6) >> 4) & EACH;
+    let text = spread + EACH * u64::from(b'0') + letters * u64::from(b'a' - b'0' - 10);
+    // The most significant nibble ended in the highest byte: big-endian puts it first.
+    text.to_be_bytes()
 }
 
 /// How many digits B3 and Jaeger write for a trace id: 16 for a 64-bit id, else 32.
@@ -87,6 +111,29 @@ pub(crate) fn sole_value<'c>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_written_like_format_at_every_width() {
+        let values = [
+            0u128,
+            1,
+            0x9,
+            0xa,
+            0xf,
+            0x10,
+            0x0123_4567_89ab_cdef,
+            u128::MAX,
+        ];
+        let values = values.into_iter().chain((0..128).map(|bit| 1u128 << bit));
+        for value in values.chain([0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736]) {
+            for digits in [1, 2, 8, 15, 16, 17, 31, 32] {
+                let mut out = String::from(">");
+                push_hex(&mut out, value, digits);
+                let full = format!("{value:032x}");
+                assert_eq!(out[1..], full[32 - digits as usize..], "{value:x} {digits}");
+            }
+        }
+    }
 
     #[test]
     fn flags_and_prefixes() {
