@@ -91,18 +91,16 @@ pub(crate) enum HexCase {
 /// The value of at most 32 hex digits (none is zero), read sixteen at a time in 64-bit
 /// arithmetic through a table of digit values.
 pub(crate) fn hex_value(digits: &[u8], case: HexCase) -> Option<u128> {
-    // Ids as W3C Trace Context and B3 write them, eight digits at a time.
-    if let HexCase::Lower = case {
-        if let Ok(id) = <&[u8; 16]>::try_from(digits) {
-            return lower_hex16(id).map(u128::from);
-        }
-        if let Some((high, low)) = <&[u8; 32]>::try_from(digits)
-            .ok()
-            .and_then(|id| id.split_first_chunk::<16>())
-            .and_then(|(high, low)| Some((high, <&[u8; 16]>::try_from(low).ok()?)))
-        {
-            return Some(u128::from(lower_hex16(high)?) << 64 | u128::from(lower_hex16(low)?));
-        }
+    // Ids as the codecs write them, sixteen or thirty-two digits, eight at a time.
+    if let Ok(id) = <&[u8; 16]>::try_from(digits) {
+        return hex16(id, case).map(u128::from);
+    }
+    if let Some((high, low)) = <&[u8; 32]>::try_from(digits)
+        .ok()
+        .and_then(|id| id.split_first_chunk::<16>())
+        .and_then(|(high, low)| Some((high, <&[u8; 16]>::try_from(low).ok()?)))
+    {
+        return Some(u128::from(hex16(high, case)?) << 64 | u128::from(hex16(low, case)?));
     }
     let (high, low) = digits.split_at(digits.len().saturating_sub(16));
     if high.len() > 16 {
@@ -149,25 +147,31 @@ fn hex_value64(digits: &[u8], case: HexCase) -> Option<u64> {
     (seen & INVALID == 0).then_some(acc)
 }
 
-fn lower_hex16(digits: &[u8; 16]) -> Option<u64> {
+fn hex16(digits: &[u8; 16], case: HexCase) -> Option<u64> {
     let (high, low) = digits.split_first_chunk::<8>()?;
     let low = <[u8; 8]>::try_from(low).ok()?;
-    Some(u64::from(lower_hex8(*high)?) << 32 | u64::from(lower_hex8(low)?))
+    Some(u64::from(hex8(*high, case)?) << 32 | u64::from(hex8(low, case)?))
 }
 
-/// The value of eight lower-case hex digits, all eight bytes at once: each byte becomes a
-/// candidate nibble, which is valid when it is below 16 and writing it back as a digit
-/// gives the byte that was read.
-fn lower_hex8(digits: [u8; 8]) -> Option<u32> {
+/// The value of eight hex digits, all eight bytes at once: each byte becomes a candidate
+/// nibble, which is valid when it is below 16 and writing it back as a lower-case digit
+/// gives the byte that was read (or, where `case` allows, its upper-case letter).
+fn hex8(digits: [u8; 8], case: HexCase) -> Option<u32> {
     const EACH: u64 = u64::from_le_bytes([1; 8]);
     let word = u64::from_le_bytes(digits);
-    // `0`-`9` have bit 6 clear and their value in the low four bits; `a`-`f` have bit 6 set
-    // and their value minus 9 there. No byte exceeds 24, so no byte carries into the next.
+    // `0`-`9` have bit 6 clear and their value in the low four bits; `a`-`f` and `A`-`F`
+    // have bit 6 set and their value minus 9 there. No byte exceeds 24, so no byte carries
+    // into the next.
     let nibbles = (word & (EACH * 0x0f)) + ((word >> 6) & EACH) * 9;
     let letters = ((nibbles + EACH * 6) >> 4) & EACH;
     let written = nibbles + EACH * u64::from(b'0') + letters * u64::from(b'a' - b'0' - 10);
+    // Upper and lower case letters differ in bit 5 alone.
+    let case_bits = match case {
+        HexCase::Lower => 0,
+        HexCase::Either => letters * 0x20,
+    };
     let too_big = (nibbles + EACH * 0x70) & (EACH * 0x80);
-    if written != word || too_big != 0 {
+    if (written ^ word) & !case_bits != 0 || too_big != 0 {
         return None;
     }
     // Pairs of nibbles into bytes, then the four bytes together, first digit highest.
@@ -278,20 +282,29 @@ mod tests {
     }
 
     #[test]
-    fn eight_digits_at_once_accept_exactly_lower_hex() {
-        for at in 0..8 {
-            for byte in 0..=u8::MAX {
-                let mut digits = *b"0123abcd";
-                digits[at] = byte;
-                let expected = std::str::from_utf8(&digits)
-                    .ok()
-                    .filter(|text| text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-                    .map(|text| u32::from_str_radix(text, 16).unwrap());
-                assert_eq!(lower_hex8(digits), expected, "{digits:?}");
+    fn eight_digits_at_once_accept_exactly_hex_digits() {
+        for (case, letters) in [
+            (HexCase::Lower, "abcdef"),
+            (HexCase::Either, "abcdefABCDEF"),
+        ] {
+            for at in 0..8 {
+                for byte in 0..=u8::MAX {
+                    let mut digits = *b"0123abcd";
+                    digits[at] = byte;
+                    let expected = std::str::from_utf8(&digits)
+                        .ok()
+                        .filter(|text| {
+                            text.chars()
+                                .all(|c| c.is_ascii_digit() || letters.contains(c))
+                        })
+                        .map(|text| u32::from_str_radix(text, 16).unwrap());
+                    assert_eq!(hex8(digits, case), expected, "{digits:?}");
+                }
             }
         }
-        assert_eq!(lower_hex8(*b"ffffffff"), Some(u32::MAX));
-        assert_eq!(lower_hex8(*b"00000000"), Some(0));
+        assert_eq!(hex8(*b"ffffffff", HexCase::Lower), Some(u32::MAX));
+        assert_eq!(hex8(*b"FfFfFfFf", HexCase::Either), Some(u32::MAX));
+        assert_eq!(hex8(*b"00000000", HexCase::Lower), Some(0));
     }
 
     #[test]

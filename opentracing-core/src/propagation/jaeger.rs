@@ -65,11 +65,7 @@ impl Codec for Jaeger {
 
     fn extract(&self, carrier: &dyn Extractor) -> Result<Option<SpanContext>, PropagationError> {
         let context = sole_value(carrier, TRACE_CONTEXT)
-            .and_then(|value| {
-                value
-                    .map(|value| parse_trace_context(&percent_decode_or_raw(value)))
-                    .transpose()
-            })
+            .and_then(|value| value.map(parse_trace_context_value).transpose())
             .map_err(|reason| PropagationError::corrupted(Format::HttpHeaders, reason))?;
         let baggage = read_baggage(carrier);
         let context = match context {
@@ -116,6 +112,16 @@ fn inject_baggage(baggage: &Baggage, carrier: &mut dyn Injector) {
         push_percent_encoded(&mut value, item);
         carrier.set(&key, &value);
     }
+}
+
+/// Parses an `uber-trace-id` value as sent or, failing that, URL-decoded (some clients send
+/// `%3A` for the colons). A value that parses as sent has only hex digits and colons, which
+/// decoding leaves alone, so the common case skips the search for escapes.
+fn parse_trace_context_value(value: &str) -> Result<SpanContext, &'static str> {
+    parse_trace_context(value).or_else(|error| match percent_decode_or_raw(value) {
+        Cow::Owned(decoded) => parse_trace_context(&decoded),
+        Cow::Borrowed(_) => Err(error),
+    })
 }
 
 /// Parses `{trace}:{span}:{parent}:{flags}`.
