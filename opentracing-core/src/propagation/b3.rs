@@ -6,12 +6,12 @@ use crate::context::SpanContext;
 use crate::ids::{HexCase, SpanId, TraceId, hex_value};
 use crate::sampling::Sampling;
 
-const SINGLE: &str = "b3";
-const TRACE_ID: &str = "x-b3-traceid";
-const SPAN_ID: &str = "x-b3-spanid";
-const PARENT_ID: &str = "x-b3-parentspanid";
-const SAMPLED: &str = "x-b3-sampled";
-const FLAGS: &str = "x-b3-flags";
+pub(super) const SINGLE: &str = "b3";
+pub(super) const TRACE_ID: &str = "x-b3-traceid";
+pub(super) const SPAN_ID: &str = "x-b3-spanid";
+pub(super) const PARENT_ID: &str = "x-b3-parentspanid";
+pub(super) const SAMPLED: &str = "x-b3-sampled";
+pub(super) const FLAGS: &str = "x-b3-flags";
 
 /// Which headers [`B3`] writes. Extraction reads both forms whatever the choice.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -123,9 +123,9 @@ fn inject_multi(context: &SpanContext, carrier: &mut dyn Injector) {
     }
     match context.sampling() {
         Sampling::Defer => {}
-        Sampling::Deny => carrier.set_owned(SAMPLED, "0".to_owned()),
-        Sampling::Accept => carrier.set_owned(SAMPLED, "1".to_owned()),
-        Sampling::Debug => carrier.set_owned(FLAGS, "1".to_owned()),
+        Sampling::Deny => carrier.set_static(SAMPLED, "0"),
+        Sampling::Accept => carrier.set_static(SAMPLED, "1"),
+        Sampling::Debug => carrier.set_static(FLAGS, "1"),
     }
 }
 

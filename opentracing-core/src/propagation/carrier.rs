@@ -18,6 +18,12 @@ pub trait Injector {
     fn set_owned(&mut self, key: &'static str, value: String) {
         self.set(key, &value);
     }
+
+    /// Sets `key` to a constant `value`, such as a sampling flag. Carriers that can keep a
+    /// `&'static str` without copying it (`HeaderMap`) override this.
+    fn set_static(&mut self, key: &'static str, value: &'static str) {
+        self.set(key, value);
+    }
 }
 
 /// A text carrier that a context can be read from.
@@ -139,19 +145,55 @@ mod header_map {
         }
 
         fn set_owned(&mut self, key: &'static str, value: String) {
-            // `from_static` shares the key instead of copying it, but panics on a name that
-            // is not a lower-case token: check first.
-            let name = if is_lower_case_token(key) {
-                HeaderName::from_static(key)
-            } else {
-                match HeaderName::from_bytes(key.as_bytes()) {
-                    Ok(name) => name,
-                    Err(_) => return,
-                }
-            };
-            if let Ok(value) = HeaderValue::try_from(value) {
+            if let (Some(name), Ok(value)) = (static_name(key), HeaderValue::try_from(value)) {
                 self.insert(name, value);
             }
+        }
+
+        fn set_static(&mut self, key: &'static str, value: &'static str) {
+            // `from_static` keeps the text instead of copying it, but panics on a byte a
+            // header value cannot hold: check first, as it would.
+            let valid = value
+                .bytes()
+                .all(|b| b == b'\t' || (0x20..0x7f).contains(&b));
+            if let (Some(name), true) = (static_name(key), valid) {
+                self.insert(name, HeaderValue::from_static(value));
+            }
+        }
+    }
+
+    /// The header name for a static key: parsed at compile time for the names the codecs
+    /// write, else shared rather than copied when it is a lower-case token (`from_static`
+    /// panics on anything else), else parsed; `None` when it is not a header name.
+    fn static_name(key: &'static str) -> Option<HeaderName> {
+        use crate::propagation::{b3, jaeger, ot_headers, w3c_baggage, w3c_trace_context};
+        macro_rules! parsed_once {
+            ($($name:path),* $(,)?) => {
+                match key {
+                    $($name => return Some(const { HeaderName::from_static($name) }),)*
+                    _ => {}
+                }
+            };
+        }
+        parsed_once!(
+            w3c_trace_context::TRACEPARENT,
+            w3c_trace_context::TRACESTATE,
+            w3c_baggage::BAGGAGE,
+            b3::SINGLE,
+            b3::TRACE_ID,
+            b3::SPAN_ID,
+            b3::PARENT_ID,
+            b3::SAMPLED,
+            b3::FLAGS,
+            jaeger::TRACE_CONTEXT,
+            ot_headers::TRACE_ID,
+            ot_headers::SPAN_ID,
+            ot_headers::SAMPLED,
+        );
+        if is_lower_case_token(key) {
+            Some(HeaderName::from_static(key))
+        } else {
+            HeaderName::from_bytes(key.as_bytes()).ok()
         }
     }
 
@@ -269,6 +311,14 @@ mod tests {
         headers.set_owned("bad name", "v".to_owned());
         headers.set_owned("ok", "bad\nvalue".to_owned());
         assert!(headers.is_empty());
+        headers.set_static("bad name", "v");
+        headers.set_static("ok", "bad\nvalue");
+        assert!(headers.is_empty());
+        headers.set_static("x-b3-sampled", "1");
+        headers.set_static("Custom-Flag", "on\tand on");
+        assert_eq!(headers["x-b3-sampled"], "1");
+        assert_eq!(headers["custom-flag"], "on\tand on");
+        headers.clear();
         headers.set_owned("Upper", "v".to_owned());
         headers.set_owned("traceparent", "v".to_owned());
         assert_eq!(headers["upper"], "v");

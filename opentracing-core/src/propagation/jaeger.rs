@@ -14,7 +14,7 @@ use crate::context::SpanContext;
 use crate::ids::{SpanId, TraceId};
 use crate::sampling::Sampling;
 
-const TRACE_CONTEXT: &str = "uber-trace-id";
+pub(super) const TRACE_CONTEXT: &str = "uber-trace-id";
 const DEBUG_ID: &str = "jaeger-debug-id";
 const BAGGAGE: &str = "jaeger-baggage";
 const BAGGAGE_PREFIX: &str = "uberctx-";

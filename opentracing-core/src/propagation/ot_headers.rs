@@ -10,9 +10,9 @@ use crate::ids::{SpanId, TraceId};
 
 /// What every key below starts with.
 const KEY_PREFIX: &str = "ot-";
-const TRACE_ID: &str = "ot-tracer-traceid";
-const SPAN_ID: &str = "ot-tracer-spanid";
-const SAMPLED: &str = "ot-tracer-sampled";
+pub(super) const TRACE_ID: &str = "ot-tracer-traceid";
+pub(super) const SPAN_ID: &str = "ot-tracer-spanid";
+pub(super) const SAMPLED: &str = "ot-tracer-sampled";
 const BAGGAGE_PREFIX: &str = "ot-baggage-";
 
 /// The OpenTracing basic-tracer headers, as written by basictracer-go and -python and by
@@ -41,7 +41,7 @@ impl Codec for OtHeaders {
         } else {
             "false"
         };
-        carrier.set_owned(SAMPLED, sampled.to_owned());
+        carrier.set_static(SAMPLED, sampled);
         let mut key = String::from(BAGGAGE_PREFIX);
         for (name, value) in baggage_within_limits(context.baggage()) {
             key.truncate(BAGGAGE_PREFIX.len());

@@ -5,7 +5,7 @@ use super::list::{ListScanner, Piece, trim_ows};
 use super::{Extractor, Injector};
 use crate::baggage::Baggage;
 
-const BAGGAGE: &str = "baggage";
+pub(super) const BAGGAGE: &str = "baggage";
 /// How many bytes of `baggage` header values are read, all values together: room for the
 /// kept 8 KiB plus properties and whitespace. Members that end past it are dropped.
 const MAX_SCAN_BYTES: usize = 4 * MAX_BAGGAGE_BYTES;

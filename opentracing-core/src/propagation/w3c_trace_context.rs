@@ -6,8 +6,8 @@ use crate::context::SpanContext;
 use crate::ids::{HexCase, SpanId, TraceId, hex_value};
 use crate::trace_state::TraceStateParser;
 
-const TRACEPARENT: &str = "traceparent";
-const TRACESTATE: &str = "tracestate";
+pub(super) const TRACEPARENT: &str = "traceparent";
+pub(super) const TRACESTATE: &str = "tracestate";
 /// The length of a version `00` `traceparent`, and of the part of a later version we read.
 const TRACEPARENT_LEN: usize = 55;
 /// Version `ff` is forbidden.
