@@ -3,7 +3,7 @@
 use super::Extractor;
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
 use crate::baggage::Baggage;
-use crate::ids::TraceId;
+use crate::ids::{TraceId, hex_digits8};
 
 /// A boolean flag as trace headers write it: `1` or `0`, or `true` or `false` in any case
 /// (older senders and the OpenTracing basic tracers).
@@ -55,27 +55,12 @@ pub(crate) fn push_hex(out: &mut String, value: u128, digits: u32) {
         .take(digits.div_ceil(8) as usize)
     {
         // The 32 bits of this chunk: `as` keeps exactly them.
-        eight.copy_from_slice(&hex8((value >> (32 * chunk)) as u32));
+        eight.copy_from_slice(&hex_digits8((value >> (32 * chunk)) as u32));
     }
     // Hex digits are ASCII, so this never fails.
     if let Ok(text) = std::str::from_utf8(&text[start..]) {
         out.push_str(text);
     }
-}
-
-/// `value` as eight lower-case hex digits, all eight at once: each nibble is spread into a
-/// byte of its own, then offset to `0`-`9` or `a`-`f`.
-fn hex8(value: u32) -> [u8; 8] {
-    const EACH: u64 = u64::from_le_bytes([1; 8]);
-    let mut spread = u64::from(value);
-    spread = (spread | spread << 16) & 0x0000_ffff_0000_ffff;
-    spread = (spread | spread << 8) & 0x00ff_00ff_00ff_00ff;
-    spread = (spread | spread << 4) & (EACH * 0x0f);
-    // Bit 4 of nibble + 6 is set exactly for nibbles of ten and over.
-    let letters = ((spread + EACH * 6) >> 4) & EACH;
-    let text = spread + EACH * u64::from(b'0') + letters * u64::from(b'a' - b'0' - 10);
-    // The most significant nibble ended in the highest byte: big-endian puts it first.
-    text.to_be_bytes()
 }
 
 /// How many digits B3 and Jaeger write for a trace id: 16 for a 64-bit id, else 32.

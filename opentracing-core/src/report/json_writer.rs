@@ -6,6 +6,7 @@ use std::fmt;
 #[cfg(feature = "zipkin")]
 use std::net::Ipv4Addr;
 
+use crate::ids::hex_digits8;
 use crate::value::Value;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -133,12 +134,9 @@ pub(crate) fn decimal(out: &mut Vec<u8>, mut number: u64) {
 
 /// Appends `id` as 16 lower-hex digits.
 pub(crate) fn hex64(out: &mut Vec<u8>, id: u64) {
-    let mut text = [0u8; 16];
-    for (pair, byte) in text.chunks_exact_mut(2).zip(id.to_be_bytes()) {
-        pair[0] = HEX[usize::from(byte >> 4)];
-        pair[1] = HEX[usize::from(byte & 0xf)];
-    }
-    out.extend_from_slice(&text);
+    // The high and low 32 bits: `as` keeps exactly the low ones.
+    out.extend_from_slice(&hex_digits8((id >> 32) as u32));
+    out.extend_from_slice(&hex_digits8(id as u32));
 }
 
 /// Appends an IPv4 address in dotted decimal.
