@@ -11,7 +11,7 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentracing_core::NoopTracer;
 use opentracing_core::reference::ReferenceTracer;
-use peer_benches::{Discard, DiscardProcessor, sdk_span_life, span_life};
+use peer_benches::{Discard, DiscardProcessor, sdk_span_life, span_floor, span_life};
 
 /// Both sides record the same four things: the kind (a tag for us, a field for the SDK), the
 /// method at start, then the URL and the status.
@@ -24,6 +24,7 @@ fn span_lives(c: &mut Criterion) {
     group.bench_function("ours: no-op tracer", |b| {
         b.iter(|| span_life(&NoopTracer::new()))
     });
+    group.bench_function("floor: a shared span handle", |b| b.iter(span_floor));
 
     let provider = SdkTracerProvider::builder()
         .with_span_processor(DiscardProcessor)

@@ -11,7 +11,7 @@ use opentracing_core::reference::ReferenceTracer;
 use opentracing_core::report::{Encoder as _, Executor, Reporter, ZipkinJson};
 use opentracing_core::{FinishedSpan, InMemoryRecorder, Tracer, tags};
 use opentracing_core::{SpanContext, SpanId, TraceId};
-use peer_benches::{Discard, DiscardProcessor, app, sdk_span_life, span_life};
+use peer_benches::{Discard, DiscardProcessor, app, sdk_span_life, span_floor, span_life};
 
 /// Injects into a fresh header map.
 fn inject(codec: &dyn Codec, context: &SpanContext) {
@@ -118,6 +118,7 @@ fn main() {
             black_box(body);
         }),
         "span" => Box::new(|| span_life(&reference)),
+        "span-floor" => Box::new(span_floor),
         "noop" => Box::new(|| span_life(&opentracing_core::NoopTracer::new())),
         "otel-span" => Box::new(|| sdk_span_life(&sdk)),
         _ => panic!("unknown"),
