@@ -27,6 +27,7 @@ pub enum InboundContext {
 
 impl InboundContext {
     /// Relates the server span being built to the caller's context.
+    #[inline]
     pub(crate) fn apply<'t, T: Tracer + ?Sized>(
         self,
         builder: SpanBuilder<'t, T>,
