@@ -112,11 +112,14 @@ fn main() {
         "b3-extract" => Box::new(move || extract(&B3::multi(), &b3_headers)),
         "jaeger-inject" => Box::new(move || inject(&Jaeger, &context)),
         "jaeger-extract" => Box::new(move || extract(&Jaeger, &jaeger_headers)),
-        "zipkin-encode" => Box::new(|| {
-            let mut body = Vec::with_capacity(1024);
-            ZipkinJson::new("bench").encode(std::slice::from_ref(&server_span), &mut body);
-            black_box(body);
-        }),
+        "zipkin-encode" => {
+            let encoder = ZipkinJson::new("bench");
+            Box::new(move || {
+                let mut body = Vec::with_capacity(1024);
+                encoder.encode(std::slice::from_ref(&server_span), &mut body);
+                black_box(body);
+            })
+        }
         "span" => Box::new(|| span_life(&reference)),
         "span-floor" => Box::new(span_floor),
         "noop" => Box::new(|| span_life(&opentracing_core::NoopTracer::new())),

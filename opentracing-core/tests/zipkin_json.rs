@@ -222,3 +222,27 @@ fn error_messages_mapped_addresses_and_unusable_peer_values() {
     assert_eq!(span["tags"]["peer.port"], "not a port");
     assert!(zipkin_schema().is_valid(&json));
 }
+
+#[test]
+fn the_local_endpoint_names_each_spans_own_service() {
+    let recorder = Arc::new(InMemoryRecorder::new());
+    for service in ["Checkout", "Payments"] {
+        let tracer = ReferenceTracer::new(service, recorder.clone());
+        tracer.start_span("work").finish();
+    }
+    let mut body = Vec::new();
+    ZipkinJson::new("Checkout")
+        .local_addr("192.0.2.1:8080".parse().unwrap())
+        .encode(&recorder.spans(), &mut body);
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let local = |i: usize| json[i]["localEndpoint"].clone();
+    assert_eq!(
+        local(0),
+        serde_json::json!({"serviceName": "checkout", "ipv4": "192.0.2.1", "port": 8080})
+    );
+    assert_eq!(
+        local(1),
+        serde_json::json!({"serviceName": "payments", "ipv4": "192.0.2.1", "port": 8080})
+    );
+    assert!(zipkin_schema().is_valid(&json));
+}

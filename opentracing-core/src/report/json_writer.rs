@@ -71,21 +71,27 @@ fn needs_escape(byte: u8) -> bool {
 /// Whether any byte needs an escape, eight bytes at a time: a word has a byte below `0x20`,
 /// or equal to `"` or `\`, exactly when these classic bit tricks leave a high bit set.
 fn any_needs_escape(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    if words.any(|word| word_needs_escape(word.try_into().unwrap_or_default())) {
+        return true;
+    }
+    match bytes.last_chunk::<8>() {
+        // The last bytes again, as one word that overlaps the one before.
+        Some(last) => word_needs_escape(*last),
+        // Shorter than a word.
+        None => bytes.iter().any(|&byte| needs_escape(byte)),
+    }
+}
+
+fn word_needs_escape(word: [u8; 8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS != 0;
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let word = u64::from_ne_bytes(word.try_into().unwrap_or_default());
-        let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
-        if below_space
-            || has_zero(word ^ (ONES * u64::from(b'"')))
-            || has_zero(word ^ (ONES * u64::from(b'\\')))
-        {
-            return true;
-        }
-    }
-    words.remainder().iter().any(|&byte| needs_escape(byte))
+    let word = u64::from_ne_bytes(word);
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
+    below_space
+        || has_zero(word ^ (ONES * u64::from(b'"')))
+        || has_zero(word ^ (ONES * u64::from(b'\\')))
 }
 
 /// Appends a tag or field value's text, escaped (the inside of a JSON string).

@@ -46,6 +46,8 @@ use crate::value::Value;
 pub struct ZipkinJson {
     service_name: String,
     local_addr: Option<SocketAddr>,
+    /// The `localEndpoint` of spans of this service, written once.
+    local_endpoint: Box<[u8]>,
 }
 
 impl ZipkinJson {
@@ -55,12 +57,21 @@ impl ZipkinJson {
         Self {
             service_name: service_name.into(),
             local_addr: None,
+            local_endpoint: Box::default(),
         }
+        .with_local_endpoint()
     }
 
     /// Puts this address (the service's own, as its peers see it) in `localEndpoint`.
     pub fn local_addr(mut self, addr: SocketAddr) -> Self {
         self.local_addr = Some(addr);
+        self.with_local_endpoint()
+    }
+
+    fn with_local_endpoint(mut self) -> Self {
+        let mut json = Vec::new();
+        Endpoint::local(&self.service_name, self.local_addr).write(&mut json);
+        self.local_endpoint = json.into();
         self
     }
 
@@ -118,7 +129,13 @@ impl ZipkinJson {
         });
         annotations.dedup_by(|a, b| (a.timestamp, a.key, a.value) == (b.timestamp, b.key, b.value));
         let parent_id = span.parent_id().filter(|parent| *parent != span_id);
-        let local_service = span.service_name().unwrap_or(&self.service_name);
+        // Spans name the service of the tracer that started them, usually this one.
+        let local_endpoint = match span.service_name() {
+            Some(service) if service != self.service_name => {
+                LocalEndpoint::Other(Endpoint::local(service, self.local_addr))
+            }
+            _ => LocalEndpoint::Ours(&self.local_endpoint),
+        };
         Span {
             trace_id,
             parent_id,
@@ -127,7 +144,7 @@ impl ZipkinJson {
             name: Some(span.operation_name()).filter(|name| !name.is_empty()),
             timestamp: Some(micros(start)).filter(|t| *t > 0),
             duration: micros_rounding_up(duration).max(1),
-            local_endpoint: Endpoint::local(local_service, self.local_addr),
+            local_endpoint,
             remote_endpoint: Some(remote).filter(|e| !e.is_empty()),
             annotations,
             tags,
@@ -205,7 +222,7 @@ struct Span<'a> {
     name: Option<&'a str>,
     timestamp: Option<u64>,
     duration: u64,
-    local_endpoint: Endpoint<'a>,
+    local_endpoint: LocalEndpoint<'a>,
     remote_endpoint: Option<Endpoint<'a>>,
     annotations: Vec<Annotation<'a>>,
     /// Each key once (the span gives the latest value of each).
@@ -245,7 +262,10 @@ impl Span<'_> {
         out.extend_from_slice(b",\"duration\":");
         decimal(out, self.duration);
         out.extend_from_slice(b",\"localEndpoint\":");
-        self.local_endpoint.write(out);
+        match &self.local_endpoint {
+            LocalEndpoint::Ours(json) => out.extend_from_slice(json),
+            LocalEndpoint::Other(endpoint) => endpoint.write(out),
+        }
         if let Some(remote) = &self.remote_endpoint {
             out.extend_from_slice(b",\"remoteEndpoint\":");
             remote.write(out);
@@ -284,6 +304,12 @@ impl Span<'_> {
         }
         out.push(b'}');
     }
+}
+
+/// A span's `localEndpoint`: the encoder's own, written once, or another service's.
+enum LocalEndpoint<'a> {
+    Ours(&'a [u8]),
+    Other(Endpoint<'a>),
 }
 
 #[derive(Default)]
