@@ -96,4 +96,8 @@ impl Tracer for GlobalTracer {
     ) -> Result<Option<SpanContext>, PropagationError> {
         self.with(|tracer| tracer.extract(carrier))
     }
+
+    fn is_noop(&self) -> bool {
+        self.with(|tracer| tracer.is_noop())
+    }
 }

@@ -55,4 +55,8 @@ impl Tracer for NoopTracer {
             _ => Ok(None),
         }
     }
+
+    fn is_noop(&self) -> bool {
+        true
+    }
 }

@@ -63,6 +63,25 @@ pub trait Tracer: Send + Sync {
     fn extract(&self, carrier: ExtractCarrier<'_>)
     -> Result<Option<SpanContext>, PropagationError>;
 
+    /// Whether this tracer only ever starts no-op spans and reads and writes no context in
+    /// the standard formats, so that instrumentation may skip its own work for it (naming
+    /// the span, reading headers). `false` unless a tracer says otherwise, as
+    /// [`NoopTracer`](crate::NoopTracer) does; [`GlobalTracer`](crate::GlobalTracer) answers
+    /// for the tracer registered now.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use opentracing_core::{MockTracer, NoopTracer, Tracer};
+    ///
+    /// assert!(NoopTracer::new().is_noop());
+    /// assert!(!MockTracer::new().is_noop());
+    /// let chosen: Arc<dyn Tracer> = Arc::new(NoopTracer::new());
+    /// assert!(chosen.is_noop());
+    /// ```
+    fn is_noop(&self) -> bool {
+        false
+    }
+
     /// The scope manager, which tracks the active span of each thread.
     fn scope_manager(&self) -> ScopeManager {
         ScopeManager::new()
@@ -121,6 +140,10 @@ macro_rules! forward_tracer {
                 carrier: ExtractCarrier<'_>,
             ) -> Result<Option<SpanContext>, PropagationError> {
                 (**self).extract(carrier)
+            }
+
+            fn is_noop(&self) -> bool {
+                (**self).is_noop()
             }
 
             fn scope_manager(&self) -> ScopeManager {

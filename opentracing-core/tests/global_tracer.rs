@@ -16,11 +16,13 @@ fn global_tracer_lifecycle() {
     assert!(!is_global_tracer_registered());
     let span = handle.start_span("before");
     assert!(span.is_noop());
+    assert!(handle.is_noop());
 
     // Set: the same handle now forwards to the mock.
     let first = MockTracer::new();
     set_global_tracer(first.clone());
     assert!(is_global_tracer_registered());
+    assert!(!handle.is_noop());
     handle.start_span("first").finish();
     assert_eq!(first.finished_spans().len(), 1);
 
@@ -59,6 +61,7 @@ fn global_tracer_lifecycle() {
     // A dyn tracer can be installed too, and reset restores the no-op.
     set_global_tracer(std::sync::Arc::new(NoopTracer::new()) as std::sync::Arc<dyn Tracer>);
     assert!(global_tracer().start_span("noop").is_noop());
+    assert!(global_tracer().is_noop());
     reset_global_tracer();
     assert!(!is_global_tracer_registered());
     assert!(global_tracer().start_span("reset").is_noop());

@@ -60,6 +60,13 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let head_request = request.method() == Method::HEAD;
+        if self.layer.tracer.is_noop() {
+            // Nothing to name, read, activate or finish: only the handle handlers look for.
+            request.extensions_mut().insert(Span::noop());
+            let config = self.layer.config.response.clone();
+            return ResponseFuture::new(self.inner.call(request), None, config, head_request);
+        }
         let caller = extract(&self.layer.tracer, request.headers());
         let span = if self.layer.filter.should_trace(&request) {
             self.start_span(&request, caller)
@@ -69,7 +76,6 @@ where
         request.extensions_mut().insert(span.clone());
         // A no-op span has nothing to activate or finish.
         let mut guard = (!span.is_noop()).then(|| FinishGuard::new(span, FinishReason::Cancelled));
-        let head_request = request.method() == Method::HEAD;
         let inner = run_active(&mut guard, || self.inner.call(request));
         ResponseFuture::new(
             inner,
