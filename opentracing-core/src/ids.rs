@@ -88,8 +88,9 @@ pub(crate) enum HexCase {
     Either,
 }
 
-/// The value of at most 32 hex digits (none is zero), read sixteen at a time in 64-bit
-/// arithmetic through a table of digit values.
+/// The value of at most 32 hex digits (an empty slice reads as zero): ids of sixteen or
+/// thirty-two digits eight digits at a time, other lengths digit by digit, in 64-bit
+/// halves.
 pub(crate) fn hex_value(digits: &[u8], case: HexCase) -> Option<u128> {
     // Ids as the codecs write them, sixteen or thirty-two digits, eight at a time.
     if let Ok(id) = <&[u8; 16]>::try_from(digits) {
@@ -109,6 +110,7 @@ pub(crate) fn hex_value(digits: &[u8], case: HexCase) -> Option<u128> {
     Some(u128::from(hex_value64(high, case)?) << 64 | u128::from(hex_value64(low, case)?))
 }
 
+/// At most sixteen digits, one at a time through a table of digit values.
 fn hex_value64(digits: &[u8], case: HexCase) -> Option<u64> {
     // Digits map to their value, other bytes to a value with a high bit set; the bits of
     // every value are gathered so that one check at the end replaces one per digit.
