@@ -54,6 +54,8 @@ fn tags_keep_one_value_per_key_and_accept_any_float() {
         .set_tag("nan", f64::NAN)
         .set_tag("inf", f64::INFINITY);
     span.set_tag("", "empty key").set_tag("big", i64::MAX);
+    // Same length and last byte, different keys.
+    span.set_tag("component", "a").set_tag("peer.port", 1);
     span.finish();
     let span = &tracer.finished_spans()[0];
     assert_eq!(span.tag("k"), Some(&Value::from("three")));
@@ -63,7 +65,8 @@ fn tags_keep_one_value_per_key_and_accept_any_float() {
             .is_some_and(f64::is_nan)
     );
     assert_eq!(span.tag("").and_then(Value::as_str), Some("empty key"));
-    assert_eq!(span.tags().count(), 5);
+    assert_eq!(span.tag("component").and_then(Value::as_str), Some("a"));
+    assert_eq!(span.tags().count(), 7);
 }
 
 #[test]
