@@ -65,7 +65,7 @@ pub fn tag_peer_addr(span: &Span, addr: SocketAddr) {
     } else {
         tags::PEER_HOST_IPV6
     };
-    span.set_tag(key, ip.to_string())
+    span.set_tag(key, ip)
         .set_tag(tags::PEER_PORT, i64::from(addr.port()));
 }
 

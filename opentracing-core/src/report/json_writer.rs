@@ -34,13 +34,20 @@ pub(crate) fn lower_case_string(out: &mut Vec<u8>, text: &str) {
 
 /// Appends the characters of `text`, escaped as RFC 8259 requires inside a string: the
 /// quotation mark, the reverse solidus and the control characters.
+#[inline]
 pub(crate) fn escaped(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     // Most text needs no escape and is copied in one go.
-    if !any_needs_escape(bytes) {
+    if any_needs_escape(bytes) {
+        escape_each(out, bytes);
+    } else {
         out.extend_from_slice(bytes);
-        return;
     }
+}
+
+#[cold]
+#[inline(never)]
+fn escape_each(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut copied = 0;
     for (at, &byte) in bytes.iter().enumerate() {
         if !needs_escape(byte) {
@@ -70,6 +77,7 @@ fn needs_escape(byte: u8) -> bool {
 
 /// Whether any byte needs an escape, eight bytes at a time: a word has a byte below `0x20`,
 /// or equal to `"` or `\`, exactly when these classic bit tricks leave a high bit set.
+#[inline]
 fn any_needs_escape(bytes: &[u8]) -> bool {
     let mut words = bytes.chunks_exact(8);
     if words.any(|word| word_needs_escape(word.try_into().unwrap_or_default())) {
@@ -111,31 +119,54 @@ pub(crate) fn escaped_value(out: &mut Vec<u8>, value: &Value) {
     }
 }
 
-/// Appends `number` in decimal, two digits at a time.
-pub(crate) fn decimal(out: &mut Vec<u8>, mut number: u64) {
-    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-        2021222324252627282930313233343536373839\
-        4041424344454647484950515253545556575859\
-        6061626364656667686970717273747576777879\
-        8081828384858687888990919293949596979899";
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    while number >= 100 {
-        // Below 100, so the cast keeps it whole.
-        let pair = 2 * (number % 100) as usize;
-        number /= 100;
-        at -= 2;
-        digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-    }
-    if number >= 10 {
-        let pair = 2 * number as usize;
-        at -= 2;
-        digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+/// Appends `number` in decimal, eight digits at a time (timestamps have sixteen).
+pub(crate) fn decimal(out: &mut Vec<u8>, number: u64) {
+    const EIGHT: u64 = 100_000_000;
+    // Each part is below 10^8, so the casts keep it whole.
+    if number < EIGHT {
+        leading(out, number as u32);
+    } else if number < EIGHT * EIGHT {
+        leading(out, (number / EIGHT) as u32);
+        out.extend_from_slice(&digits8((number % EIGHT) as u32));
     } else {
-        at -= 1;
-        digits[at] = b'0' + number as u8;
+        let high = number / EIGHT;
+        leading(out, (high / EIGHT) as u32);
+        out.extend_from_slice(&digits8((high % EIGHT) as u32));
+        out.extend_from_slice(&digits8((number % EIGHT) as u32));
     }
-    out.extend_from_slice(&digits[at..]);
+}
+
+/// Appends `number` (below 10^8) without leading zeros.
+fn leading(out: &mut Vec<u8>, number: u32) {
+    let digits = digit_values8(number);
+    // Leading zero digits are the low zero bytes; the last digit is always written.
+    let zeros = (digits.trailing_zeros() / 8).min(7) as usize;
+    out.extend_from_slice(&ascii8(digits)[zeros..]);
+}
+
+/// `number` (below 10^8) as eight decimal digits.
+fn digits8(number: u32) -> [u8; 8] {
+    ascii8(digit_values8(number))
+}
+
+fn ascii8(digit_values: u64) -> [u8; 8] {
+    (digit_values + u64::from_ne_bytes([b'0'; 8])).to_le_bytes()
+}
+
+/// The eight decimal digits of `number` (below 10^8), one a byte, the first in the low
+/// byte, computed side by side in one word: split into two halves of four digits, each into
+/// two pairs, each into two digits, a multiplication by a reciprocal dividing every lane at
+/// once.
+fn digit_values8(number: u32) -> u64 {
+    let number = u64::from(number);
+    // Two 32-bit lanes, the first four digits in the low one.
+    let quads = (number / 10_000) | ((number % 10_000) << 32);
+    // `x * 10486 >> 20` is `x / 100` for every x below 10 000.
+    let high = ((quads * 10_486) >> 20) & 0x0000_007f_0000_007f;
+    let pairs = high | ((quads - high * 100) << 16);
+    // `x * 103 >> 10` is `x / 10` for every x below 100.
+    let tens = ((pairs * 103) >> 10) & 0x000f_000f_000f_000f;
+    tens | ((pairs - tens * 10) << 8)
 }
 
 /// Appends `id` as 16 lower-hex digits.
@@ -148,12 +179,8 @@ pub(crate) fn hex64(out: &mut Vec<u8>, id: u64) {
 /// Appends an IPv4 address in dotted decimal.
 #[cfg(feature = "zipkin")]
 pub(crate) fn ipv4(out: &mut Vec<u8>, ip: Ipv4Addr) {
-    for (i, octet) in ip.octets().into_iter().enumerate() {
-        if i > 0 {
-            out.push(b'.');
-        }
-        decimal(out, octet.into());
-    }
+    let (text, len) = crate::value::dotted_decimal(ip);
+    out.extend_from_slice(&text[..len]);
 }
 
 /// Appends a value's `Display` that needs no escaping (numbers, addresses).
@@ -232,14 +259,41 @@ mod tests {
         for number in [0, 7, 10, 99, 100, 101, 1_000_000, 1_732_000_000_123_456] {
             assert_eq!(written(|out| decimal(out, number)), number.to_string());
         }
+        // Every value of one lane, in the high and the low half.
+        for quad in 0..10_000 {
+            for number in [quad, quad * 10_000] {
+                assert_eq!(digits8(number), *format!("{number:08}").as_bytes());
+            }
+        }
+        for digits in 1..=20 {
+            for number in [10u64.pow(digits - 1), 10u64.saturating_pow(digits) - 1] {
+                assert_eq!(written(|out| decimal(out, number)), number.to_string());
+            }
+        }
         assert_eq!(written(|out| hex64(out, 0xab)), "00000000000000ab");
         assert_eq!(written(|out| hex64(out, u64::MAX - 1)), "fffffffffffffffe");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decimal_is_to_string(number: u64, small in 0..100_000_000u64) {
+            proptest::prop_assert_eq!(written(|out| decimal(out, number)), number.to_string());
+            proptest::prop_assert_eq!(written(|out| decimal(out, small)), small.to_string());
+        }
     }
 
     #[test]
     #[cfg(feature = "zipkin")]
     fn ipv4_addresses() {
-        let ip = Ipv4Addr::new(10, 0, 255, 7);
-        assert_eq!(written(|out| ipv4(out, ip)), "10.0.255.7");
+        for ip in [
+            [10, 0, 255, 7],
+            [0; 4],
+            [255; 4],
+            [1, 9, 10, 99],
+            [100, 199, 200, 250],
+        ] {
+            let ip = Ipv4Addr::from(ip);
+            assert_eq!(written(|out| ipv4(out, ip)), ip.to_string());
+        }
     }
 }
