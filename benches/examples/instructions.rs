@@ -3,9 +3,14 @@
 //!
 //! `bash benches/instructions.sh` (needs valgrind)
 #![allow(missing_docs)]
+#![allow(deprecated)] // the B3 peer is deprecated upstream, still widely deployed
 use std::hint::black_box;
 use std::sync::Arc;
 
+use opentelemetry::propagation::TextMapPropagator;
+use opentelemetry::trace::TraceContextExt as _;
+use opentelemetry_http::{HeaderExtractor, HeaderInjector};
+use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentracing_core::propagation::{B3, Codec, Jaeger, W3cTraceContext};
 use opentracing_core::reference::ReferenceTracer;
 use opentracing_core::report::{Encoder as _, Executor, Reporter, ZipkinJson};
@@ -22,6 +27,39 @@ fn inject(codec: &dyn Codec, context: &SpanContext) {
 
 fn extract(codec: &dyn Codec, headers: &http::HeaderMap) {
     black_box(codec.extract(black_box(headers)).ok());
+}
+
+/// What any codec pays `HeaderMap` for the same headers (as the codec bench's floor rows):
+/// the finished names and values inserted into a fresh map.
+fn inject_floor(pairs: &[(http::HeaderName, http::HeaderValue)]) {
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in black_box(pairs) {
+        headers.insert(name.clone(), value.clone());
+    }
+    black_box(headers);
+}
+
+/// ... and each looked up by name and read as text.
+fn extract_floor(headers: &http::HeaderMap, names: &[String]) {
+    let headers = black_box(headers);
+    let read = names
+        .iter()
+        .filter_map(|name| headers.get(name.as_str())?.to_str().ok())
+        .map(str::len)
+        .sum::<usize>();
+    black_box(read);
+}
+
+/// The same with an OpenTelemetry propagator.
+fn otel_inject(propagator: &dyn TextMapPropagator, context: &opentelemetry::Context) {
+    let mut headers = http::HeaderMap::new();
+    propagator.inject_context(black_box(context), &mut HeaderInjector(&mut headers));
+    black_box(headers);
+}
+
+fn otel_extract(propagator: &dyn TextMapPropagator, headers: &http::HeaderMap) {
+    let extracted = propagator.extract(&HeaderExtractor(black_box(headers)));
+    black_box(extracted.span().span_context().clone());
 }
 
 /// A finished server span with the tags tracing-axum gives one.
@@ -90,6 +128,37 @@ fn main() {
     };
     let (w3c_headers, b3_headers) = (filled(&W3cTraceContext), filled(&B3::multi()));
     let jaeger_headers = filled(&Jaeger);
+    let otel_context = {
+        use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+        let span = SpanContext::new(
+            TraceId::from(context.trace_id().get()),
+            SpanId::from(context.span_id().get()),
+            TraceFlags::SAMPLED,
+            true,
+            TraceState::default(),
+        );
+        opentelemetry::Context::new().with_remote_span_context(span)
+    };
+    let pairs = |headers: &http::HeaderMap| -> Vec<_> {
+        let pairs = headers.iter().map(|(k, v)| (k.clone(), v.clone()));
+        pairs.collect()
+    };
+    let names = |headers: &http::HeaderMap| -> Vec<String> {
+        headers.keys().map(|k| k.as_str().to_owned()).collect()
+    };
+    let (w3c_pairs, w3c_names) = (pairs(&w3c_headers), names(&w3c_headers));
+    let (b3_pairs, b3_names) = (pairs(&b3_headers), names(&b3_headers));
+    let (jaeger_pairs, jaeger_names) = (pairs(&jaeger_headers), names(&jaeger_headers));
+    let (otel_w3c, otel_b3) = (
+        TraceContextPropagator::new(),
+        opentelemetry_zipkin::Propagator::new(),
+    );
+    let otel_filled = |propagator: &dyn TextMapPropagator| {
+        let mut headers = http::HeaderMap::new();
+        propagator.inject_context(&otel_context, &mut HeaderInjector(&mut headers));
+        headers
+    };
+    let (otel_w3c_headers, otel_b3_headers) = (otel_filled(&otel_w3c), otel_filled(&otel_b3));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -112,6 +181,16 @@ fn main() {
         "b3-extract" => Box::new(move || extract(&B3::multi(), &b3_headers)),
         "jaeger-inject" => Box::new(move || inject(&Jaeger, &context)),
         "jaeger-extract" => Box::new(move || extract(&Jaeger, &jaeger_headers)),
+        "w3c-inject-floor" => Box::new(move || inject_floor(&w3c_pairs)),
+        "w3c-extract-floor" => Box::new(move || extract_floor(&w3c_headers, &w3c_names)),
+        "b3-inject-floor" => Box::new(move || inject_floor(&b3_pairs)),
+        "b3-extract-floor" => Box::new(move || extract_floor(&b3_headers, &b3_names)),
+        "jaeger-inject-floor" => Box::new(move || inject_floor(&jaeger_pairs)),
+        "jaeger-extract-floor" => Box::new(move || extract_floor(&jaeger_headers, &jaeger_names)),
+        "otel-w3c-inject" => Box::new(move || otel_inject(&otel_w3c, &otel_context)),
+        "otel-w3c-extract" => Box::new(move || otel_extract(&otel_w3c, &otel_w3c_headers)),
+        "otel-b3-inject" => Box::new(move || otel_inject(&otel_b3, &otel_context)),
+        "otel-b3-extract" => Box::new(move || otel_extract(&otel_b3, &otel_b3_headers)),
         "zipkin-encode" => {
             let encoder = ZipkinJson::new("bench");
             Box::new(move || {

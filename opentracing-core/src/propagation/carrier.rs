@@ -130,7 +130,7 @@ impl Extractor for Vec<(String, String)> {
 
 #[cfg(feature = "http")]
 mod header_map {
-    use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+    use http::header::{HeaderMap, HeaderName, HeaderValue};
 
     use super::{Extractor, Injector, Repeated, strip_prefix_ignore_case};
 
@@ -214,7 +214,7 @@ mod header_map {
 
     impl Extractor for HeaderMap {
         fn get(&self, key: &str) -> Option<&str> {
-            values(self, key)?.next()?.to_str().ok()
+            first_value(self, key)?.0.to_str().ok()
         }
 
         fn for_each(&self, f: &mut dyn FnMut(&str, &str)) {
@@ -236,40 +236,82 @@ mod header_map {
         }
 
         fn for_each_value(&self, key: &str, f: &mut dyn FnMut(&str)) {
-            for value in values(self, key).into_iter().flatten() {
+            let mut read = |value: &HeaderValue| {
                 if let Ok(value) = value.to_str() {
                     f(value);
                 }
+            };
+            if !scanned(self, key) {
+                self.get_all(key).iter().for_each(read);
+                return;
+            }
+            let mut entries = self.iter().skip_while(|(name, _)| name.as_str() != key);
+            if let Some((name, first)) = entries.next() {
+                read(first);
+                // The map's iterator gives an entry's further values right after its first.
+                entries
+                    .take_while(|(next, _)| std::ptr::eq(*next, name))
+                    .for_each(|(_, value)| read(value));
             }
         }
 
         fn get_unique(&self, key: &str) -> Result<Option<&str>, Repeated> {
-            let Some(mut values) = values(self, key) else {
-                return Ok(None);
-            };
-            let first = values.next();
-            if values.next().is_some() {
-                return Err(Repeated);
+            match first_value(self, key) {
+                None => Ok(None),
+                Some((_, true)) => Err(Repeated),
+                Some((value, false)) => Ok(value.to_str().ok()),
             }
-            Ok(first.and_then(|value| value.to_str().ok()))
         }
     }
 
     /// Up to this many names, a map is scanned before it is hashed.
     const SCAN_LIMIT: usize = 16;
 
-    /// The values of `key`, in order; `None` when there are none. Looking a `&str` up in a
-    /// `HeaderMap` parses and hashes it, so the names of a small map (as most requests'
-    /// headers are) are compared first: a name that is absent, as most that codecs ask for
-    /// are, costs a few comparisons, and a present one is looked up by its parsed name.
-    /// (Names in a `HeaderMap` are lower case: a key with upper case letters goes straight
-    /// to the lookup, which folds case.)
-    fn values<'m>(map: &'m HeaderMap, key: &str) -> Option<header::ValueIter<'m, HeaderValue>> {
-        if map.keys_len() > SCAN_LIMIT || key.bytes().any(|byte| byte.is_ascii_uppercase()) {
-            return Some(map.get_all(key).iter());
+    /// Whether to find `key` by walking the map's entries rather than by the map's lookup,
+    /// which parses and hashes the key. Most requests have a few headers, and most keys that
+    /// codecs ask for are absent: a walk then costs a few length comparisons, and finds a
+    /// present name without hashing it either. (Names in a `HeaderMap` are lower case: a key
+    /// with upper case letters goes to the lookup, which folds case.)
+    fn scanned(map: &HeaderMap, key: &str) -> bool {
+        map.keys_len() <= SCAN_LIMIT && !has_upper_case(key)
+    }
+
+    /// Eight bytes at a time: a byte is an upper-case letter when adding `0x80 - b'A'` sets
+    /// its high bit and adding `0x80 - b'Z' - 1` does not (bytes of `0x80` and over never
+    /// count: they are not letters, and their own high bit is cleared first).
+    pub(super) fn has_upper_case(key: &str) -> bool {
+        const EACH: u64 = u64::from_ne_bytes([1; 8]);
+        let upper = |word: u64| {
+            let ascii = word & (EACH * 0x7f);
+            let from_a = ascii + EACH * u64::from(0x80 - b'A');
+            let past_z = ascii + EACH * u64::from(0x80 - b'Z' - 1);
+            from_a & !past_z & !word & (EACH * 0x80) != 0
+        };
+        let bytes = key.as_bytes();
+        let mut words = bytes.chunks_exact(8);
+        if words.any(|word| upper(u64::from_ne_bytes(word.try_into().unwrap_or_default()))) {
+            return true;
         }
-        let name = map.keys().find(|name| name.as_str() == key)?;
-        Some(map.get_all(name).iter())
+        let rest = words.remainder();
+        let mut last = [0; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        upper(u64::from_ne_bytes(last))
+    }
+
+    /// The first value of `key`, and whether another follows.
+    fn first_value<'m>(map: &'m HeaderMap, key: &str) -> Option<(&'m HeaderValue, bool)> {
+        if !scanned(map, key) {
+            let mut values = map.get_all(key).iter();
+            let first = values.next()?;
+            return Some((first, values.next().is_some()));
+        }
+        let mut entries = map.iter();
+        let (name, first) = entries.find(|(name, _)| name.as_str() == key)?;
+        // The map's iterator gives an entry's further values right after its first one.
+        let repeated = entries
+            .next()
+            .is_some_and(|(next, _)| std::ptr::eq(next, name));
+        Some((first, repeated))
     }
 }
 
@@ -339,6 +381,21 @@ mod tests {
     }
 
     #[test]
+    fn upper_case_is_found_eight_bytes_at_a_time() {
+        for len in 0..20 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut key = vec![b'a'; len];
+                    key[at] = byte;
+                    let key = String::from_utf8_lossy(&key);
+                    let expected = key.bytes().any(|b| b.is_ascii_uppercase());
+                    assert_eq!(header_map::has_upper_case(&key), expected, "{key:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn prefixed_keys_are_read_in_order_from_every_carrier() {
         let pairs = [
             ("UberCtx-A", "1"),
@@ -387,10 +444,24 @@ mod tests {
             assert_eq!(Extractor::get(&headers, "tracestat"), None);
             assert_eq!(Extractor::get(&headers, "bad name"), None);
             assert_eq!(Extractor::get(&headers, "tracestate"), Some("a=1"));
-            let mut states = Vec::new();
-            headers.for_each_value("TRACESTATE", &mut |v| states.push(v.to_owned()));
-            assert_eq!(states, ["a=1", "b=2"]);
-            assert_eq!(headers.get_unique("tracestate"), Err(Repeated));
+            for key in ["tracestate", "TRACESTATE"] {
+                let mut states = Vec::new();
+                headers.for_each_value(key, &mut |v| states.push(v.to_owned()));
+                assert_eq!(states, ["a=1", "b=2"]);
+                assert_eq!(headers.get_unique(key), Err(Repeated));
+            }
+            let mut types = Vec::new();
+            headers.for_each_value("content-type", &mut |v| types.push(v.to_owned()));
+            assert_eq!(types, ["text/plain"]);
+            headers.append(
+                "content-type",
+                http::HeaderValue::from_bytes(b"\xff").unwrap(),
+            );
+            headers.append("content-type", http::HeaderValue::from_static("text/html"));
+            types.clear();
+            headers.for_each_value("content-type", &mut |v| types.push(v.to_owned()));
+            assert_eq!(types, ["text/plain", "text/html"]);
+            assert_eq!(headers.get_unique("content-type"), Err(Repeated));
             assert_eq!(headers.get_unique("traceparent"), Ok(Some("t")));
         }
     }
