@@ -218,30 +218,25 @@ fn single_sampling(field: &str) -> Option<Sampling> {
 
 /// Reads the `x-b3-*` headers.
 fn extract_multi(carrier: &dyn Extractor) -> Result<Option<SpanContext>, &'static str> {
-    let sampled = carrier
-        .get(SAMPLED)
-        .map(|value| parse_flag(value).ok_or("x-b3-sampled must be 1 or 0"))
+    let headers = MultiHeaders::read(carrier);
+    let sampled = headers
+        .sampled
+        .map(|value| value.ok_or("x-b3-sampled must be 1 or 0"))
         .transpose()?;
     // The spec lets readers ignore any flags value but `1`, so junk there is not an error.
-    let sampling = if carrier.get(FLAGS) == Some("1") {
+    let sampling = if headers.debug == Some(true) {
         Some(Sampling::Debug)
     } else {
         sampled.map(Sampling::from_sampled)
     };
-    let parent = sole_value(carrier, PARENT_ID)?;
-    match (
-        sole_value(carrier, TRACE_ID)?,
-        sole_value(carrier, SPAN_ID)?,
-    ) {
-        (Some(trace), Some(span)) => {
-            let trace_id =
-                parse_trace_id(trace).ok_or("x-b3-traceid must be 16 or 32 lower-hex")?;
-            let span_id = parse_span_id(span).ok_or("x-b3-spanid must be 16 lower-hex")?;
+    let parent = headers.parent_id.once()?;
+    match (headers.trace_id.once()?, headers.span_id.once()?) {
+        (Some(trace_id), Some(span_id)) => {
+            let trace_id = trace_id.ok_or("x-b3-traceid must be 16 or 32 lower-hex")?;
+            let span_id = span_id.ok_or("x-b3-spanid must be 16 lower-hex")?;
             let parent = match parent {
                 None => None,
-                Some(parent) => {
-                    Some(parse_span_id(parent).ok_or("x-b3-parentspanid must be 16 lower-hex")?)
-                }
+                Some(parent) => Some(parent.ok_or("x-b3-parentspanid must be 16 lower-hex")?),
             };
             let context = SpanContext::new(trace_id, span_id)
                 .with_sampling(sampling.unwrap_or(Sampling::Defer))
@@ -251,6 +246,97 @@ fn extract_multi(carrier: &dyn Extractor) -> Result<Option<SpanContext>, &'stati
         (None, None) if parent.is_some() => Err("x-b3-parentspanid without trace and span ids"),
         (None, None) => Ok(sampling.map(SpanContext::sampling_only)),
         _ => Err("x-b3-traceid and x-b3-spanid must come together"),
+    }
+}
+
+/// The `x-b3-*` headers, read in one pass over the carrier's keys with that prefix rather
+/// than a lookup each; each value is parsed as it is read (`None` when it does not parse).
+#[derive(Default)]
+struct MultiHeaders {
+    trace_id: Sole<Option<TraceId>>,
+    span_id: Sole<Option<SpanId>>,
+    parent_id: Sole<Option<SpanId>>,
+    /// The first `x-b3-sampled`.
+    sampled: Option<Option<bool>>,
+    /// Whether the first `x-b3-flags` is `1`.
+    debug: Option<bool>,
+}
+
+impl MultiHeaders {
+    fn read(carrier: &dyn Extractor) -> Self {
+        let mut headers = Self::default();
+        carrier.for_each_prefixed(PREFIX, &mut |key, value| match Field::named(key) {
+            Some(Field::TraceId) => headers.trace_id.see(|| parse_trace_id(value)),
+            Some(Field::SpanId) => headers.span_id.see(|| parse_span_id(value)),
+            Some(Field::ParentId) => headers.parent_id.see(|| parse_span_id(value)),
+            Some(Field::Sampled) => _ = headers.sampled.get_or_insert_with(|| parse_flag(value)),
+            Some(Field::Flags) => _ = headers.debug.get_or_insert(value == "1"),
+            None => {}
+        });
+        headers
+    }
+}
+
+/// A multi header.
+#[derive(Clone, Copy)]
+enum Field {
+    TraceId,
+    SpanId,
+    ParentId,
+    Sampled,
+    Flags,
+}
+
+impl Field {
+    const ALL: [(&str, Self); 5] = [
+        (TRACE_ID, Self::TraceId),
+        (SPAN_ID, Self::SpanId),
+        (PARENT_ID, Self::ParentId),
+        (SAMPLED, Self::Sampled),
+        (FLAGS, Self::Flags),
+    ];
+
+    /// The field a key names, ASCII case ignored.
+    fn named(key: &str) -> Option<Self> {
+        // Keys are mostly lower case already (header maps keep them so): compare them as
+        // they are first.
+        let exact = Self::ALL.iter().find(|(name, _)| key == *name);
+        exact
+            .or_else(|| {
+                Self::ALL
+                    .iter()
+                    .find(|(name, _)| key.eq_ignore_ascii_case(name))
+            })
+            .map(|(_, field)| *field)
+    }
+}
+
+/// The start of every multi header's name.
+const PREFIX: &str = "x-b3-";
+
+/// A header that must not repeat, since which copy to trust cannot be told.
+#[derive(Default)]
+enum Sole<T> {
+    #[default]
+    Absent,
+    Once(T),
+    Repeated,
+}
+
+impl<T> Sole<T> {
+    fn see(&mut self, value: impl FnOnce() -> T) {
+        *self = match self {
+            Self::Absent => Self::Once(value()),
+            _ => Self::Repeated,
+        };
+    }
+
+    fn once(self) -> Result<Option<T>, &'static str> {
+        match self {
+            Self::Absent => Ok(None),
+            Self::Once(value) => Ok(Some(value)),
+            Self::Repeated => Err("a trace header is repeated"),
+        }
     }
 }
 

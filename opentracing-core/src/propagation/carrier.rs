@@ -226,11 +226,17 @@ mod header_map {
         }
 
         fn for_each_prefixed(&self, prefix: &str, f: &mut dyn FnMut(&str, &str)) {
+            // Names are lower case: a lower-case prefix is compared as it is.
+            let lower = !has_upper_case(prefix);
             for (name, value) in self {
-                if strip_prefix_ignore_case(name.as_str(), prefix).is_some()
-                    && let Ok(value) = value.to_str()
-                {
-                    f(name.as_str(), value);
+                let name = name.as_str();
+                let starts = if lower {
+                    name.starts_with(prefix)
+                } else {
+                    strip_prefix_ignore_case(name, prefix).is_some()
+                };
+                if starts && let Ok(value) = value.to_str() {
+                    f(name, value);
                 }
             }
         }
