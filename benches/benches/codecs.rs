@@ -136,56 +136,16 @@ fn trace_context(c: &mut Criterion) {
     group.finish();
 }
 
-/// The Jaeger propagator is built on the previous opentelemetry release.
+/// OpenTelemetry's Jaeger propagator, same work.
 fn jaeger_otel(group: &mut BenchmarkGroup<'_, WallTime>) {
-    use opentelemetry_032::propagation::{Extractor, Injector, TextMapPropagator as _};
-    use opentelemetry_032::trace::TraceContextExt as _;
-    use opentelemetry_032::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
-
-    struct Inject<'a>(&'a mut HeaderMap);
-    impl Injector for Inject<'_> {
-        fn set(&mut self, key: &str, value: String) {
-            if let (Ok(name), Ok(value)) = (
-                http::HeaderName::from_bytes(key.as_bytes()),
-                http::HeaderValue::from_str(&value),
-            ) {
-                self.0.insert(name, value);
-            }
-        }
-    }
-    struct Extract<'a>(&'a HeaderMap);
-    impl Extractor for Extract<'_> {
-        fn get(&self, key: &str) -> Option<&str> {
-            self.0.get(key)?.to_str().ok()
-        }
-        fn keys(&self) -> Vec<&str> {
-            self.0.keys().map(|k| k.as_str()).collect()
-        }
-    }
-
-    let propagator = opentelemetry_jaeger_propagator::Propagator::new();
-    let span = SpanContext::new(
-        TraceId::from(TRACE_ID),
-        SpanId::from(SPAN_ID),
-        TraceFlags::SAMPLED,
-        true,
-        TraceState::default(),
-    );
-    let context = opentelemetry_032::Context::new().with_remote_span_context(span);
+    use peer_benches::jaeger_peer;
+    let (propagator, context) = jaeger_peer::peer(TRACE_ID, SPAN_ID);
     group.bench_function("jaeger inject: opentelemetry", |b| {
-        b.iter(|| {
-            let mut headers = HeaderMap::new();
-            propagator.inject_context(black_box(&context), &mut Inject(&mut headers));
-            headers
-        })
+        b.iter(|| jaeger_peer::inject(&propagator, black_box(&context)))
     });
-    let mut headers = HeaderMap::new();
-    propagator.inject_context(&context, &mut Inject(&mut headers));
+    let headers = jaeger_peer::inject(&propagator, &context);
     group.bench_function("jaeger extract: opentelemetry", |b| {
-        b.iter(|| {
-            let extracted = propagator.extract(&Extract(black_box(&headers)));
-            extracted.span().span_context().clone()
-        })
+        b.iter(|| jaeger_peer::extract(&propagator, black_box(&headers)))
     });
 }
 

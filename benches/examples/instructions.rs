@@ -16,7 +16,9 @@ use opentracing_core::reference::ReferenceTracer;
 use opentracing_core::report::{Encoder as _, Executor, Reporter, ZipkinJson};
 use opentracing_core::{FinishedSpan, InMemoryRecorder, Tracer, tags};
 use opentracing_core::{SpanContext, SpanId, TraceId};
-use peer_benches::{Discard, DiscardProcessor, app, sdk_span_life, span_floor, span_life};
+use peer_benches::{
+    Discard, DiscardProcessor, app, jaeger_peer, sdk_span_life, span_floor, span_life,
+};
 
 /// Injects into a fresh header map.
 fn inject(codec: &dyn Codec, context: &SpanContext) {
@@ -159,6 +161,8 @@ fn main() {
         headers
     };
     let (otel_w3c_headers, otel_b3_headers) = (otel_filled(&otel_w3c), otel_filled(&otel_b3));
+    let otel_jaeger = jaeger_peer::peer(context.trace_id().get(), context.span_id().get());
+    let otel_jaeger_headers = jaeger_peer::inject(&otel_jaeger.0, &otel_jaeger.1);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -190,6 +194,18 @@ fn main() {
         "otel-w3c-inject" => Box::new(move || otel_inject(&otel_w3c, &otel_context)),
         "otel-w3c-extract" => Box::new(move || otel_extract(&otel_w3c, &otel_w3c_headers)),
         "otel-b3-inject" => Box::new(move || otel_inject(&otel_b3, &otel_context)),
+        "otel-jaeger-inject" => Box::new(move || {
+            black_box(jaeger_peer::inject(
+                &otel_jaeger.0,
+                black_box(&otel_jaeger.1),
+            ));
+        }),
+        "otel-jaeger-extract" => Box::new(move || {
+            black_box(jaeger_peer::extract(
+                &otel_jaeger.0,
+                black_box(&otel_jaeger_headers),
+            ));
+        }),
         "otel-b3-extract" => Box::new(move || otel_extract(&otel_b3, &otel_b3_headers)),
         "zipkin-encode" => {
             let encoder = ZipkinJson::new("bench");

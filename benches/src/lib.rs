@@ -16,6 +16,8 @@ use opentelemetry_sdk::trace::{SdkTracer, SpanData, SpanProcessor};
 use opentracing_core::{FinishedSpan, Recorder, Tracer, Value, tags};
 use smallvec::SmallVec;
 
+pub mod jaeger_peer;
+
 /// The hello-world service every load mode and request bench serves.
 pub fn app() -> Router {
     Router::new()

@@ -298,10 +298,7 @@ mod header_map {
         if words.any(|word| upper(u64::from_ne_bytes(word.try_into().unwrap_or_default()))) {
             return true;
         }
-        let rest = words.remainder();
-        let mut last = [0; 8];
-        last[..rest.len()].copy_from_slice(rest);
-        upper(u64::from_ne_bytes(last))
+        words.remainder().iter().any(u8::is_ascii_uppercase)
     }
 
     /// The first value of `key`, and whether another follows.
