@@ -91,6 +91,7 @@ pub(crate) enum HexCase {
 /// The value of at most 32 hex digits (an empty slice reads as zero): ids of sixteen or
 /// thirty-two digits eight digits at a time, other lengths digit by digit, in 64-bit
 /// halves.
+#[inline]
 pub(crate) fn hex_value(digits: &[u8], case: HexCase) -> Option<u128> {
     // Ids as the codecs write them, sixteen or thirty-two digits, eight at a time.
     if let Ok(id) = <&[u8; 16]>::try_from(digits) {
@@ -149,6 +150,7 @@ fn hex_value64(digits: &[u8], case: HexCase) -> Option<u64> {
     (seen & INVALID == 0).then_some(acc)
 }
 
+#[inline]
 fn hex16(digits: &[u8; 16], case: HexCase) -> Option<u64> {
     let (high, low) = digits.split_first_chunk::<8>()?;
     let low = <[u8; 8]>::try_from(low).ok()?;
@@ -158,6 +160,7 @@ fn hex16(digits: &[u8; 16], case: HexCase) -> Option<u64> {
 /// The value of eight hex digits, all eight bytes at once: each byte becomes a candidate
 /// nibble, which is valid when it is below 16 and writing it back as a lower-case digit
 /// gives the byte that was read (or, where `case` allows, its upper-case letter).
+#[inline]
 fn hex8(digits: [u8; 8], case: HexCase) -> Option<u32> {
     const EACH: u64 = u64::from_le_bytes([1; 8]);
     let word = u64::from_le_bytes(digits);
