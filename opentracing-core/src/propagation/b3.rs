@@ -1,6 +1,7 @@
 //! Zipkin's B3 headers: the `X-B3-*` multi-header form and the single `b3` header.
 
-use super::fields::{parse_flag, push_hex, push_trace_hex, sole_value, trace_hex_len};
+use super::fields::{parse_flag, sole_value};
+use super::header_text::HeaderText;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::context::SpanContext;
 use crate::ids::{HexCase, SpanId, TraceId, hex_value};
@@ -134,47 +135,39 @@ fn inject_multi(context: &SpanContext, carrier: &mut dyn Injector) {
 fn single_value(context: &SpanContext) -> Option<String> {
     let sampling = match context.sampling() {
         Sampling::Defer => None,
-        Sampling::Deny => Some('0'),
-        Sampling::Accept => Some('1'),
-        Sampling::Debug => Some('d'),
+        Sampling::Deny => Some(b'0'),
+        Sampling::Accept => Some(b'1'),
+        Sampling::Debug => Some(b'd'),
     };
     if context.is_sampling_only() {
-        return sampling.map(String::from);
+        return sampling.map(|sampling| char::from(sampling).to_string());
     }
-    // Exactly the length: a header value that fills its buffer is kept without a copy.
-    let parent_len = if sampling.is_some() && context.parent_span_id().is_some() {
-        17
-    } else {
-        0
-    };
-    let sampling_len = if sampling.is_some() { 2 } else { 0 };
-    let len = trace_hex_len(context.trace_id()) + 17 + sampling_len + parent_len;
-    let mut value = String::with_capacity(len);
-    push_trace_hex(&mut value, context.trace_id());
-    value.push('-');
-    push_hex(&mut value, context.span_id().get().into(), 16);
+    // `{trace}-{span}-{sampling}-{parent}` at most.
+    let mut value = HeaderText::<{ 32 + 1 + 16 + 2 + 17 }>::new();
+    value.push_trace_id(context.trace_id());
+    value.push(b"-");
+    value.push_hex(context.span_id().get().into(), 16);
     // `{trace}-{span}-{parent}` is not valid B3: without a decision the parent is dropped.
     if let Some(sampling) = sampling {
-        value.push('-');
-        value.push(sampling);
+        value.push(&[b'-', sampling]);
         if let Some(parent) = context.parent_span_id() {
-            value.push('-');
-            push_hex(&mut value, parent.get().into(), 16);
+            value.push(b"-");
+            value.push_hex(parent.get().into(), 16);
         }
     }
-    Some(value)
+    Some(value.into_string())
 }
 
 fn trace_hex(trace_id: TraceId) -> String {
-    let mut out = String::with_capacity(trace_hex_len(trace_id));
-    push_trace_hex(&mut out, trace_id);
-    out
+    let mut text = HeaderText::<32>::new();
+    text.push_trace_id(trace_id);
+    text.into_string()
 }
 
 fn span_hex(span_id: SpanId) -> String {
-    let mut out = String::with_capacity(16);
-    push_hex(&mut out, span_id.get().into(), 16);
-    out
+    let mut text = HeaderText::<16>::new();
+    text.push_hex(span_id.get().into(), 16);
+    text.into_string()
 }
 
 /// Parses `{trace}-{span}[-{sampling}[-{parent}]]` or a bare sampling character.

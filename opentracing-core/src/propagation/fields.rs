@@ -3,7 +3,6 @@
 use super::Extractor;
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
 use crate::baggage::Baggage;
-use crate::ids::{TraceId, hex_digits8};
 
 /// A boolean flag as trace headers write it: `1` or `0`, or `true` or `false` in any case
 /// (older senders and the OpenTracing basic tracers).
@@ -43,45 +42,6 @@ pub(crate) fn baggage_within_limits(baggage: &Baggage) -> impl Iterator<Item = (
         .take(MAX_BAGGAGE_ITEMS)
 }
 
-/// Appends the low `digits` (at most 32) hex digits of `value`, lower-case, zero-padded.
-/// (Faster than `write!` with a width, which codecs would call for every injected id.)
-pub(crate) fn push_hex(out: &mut String, value: u128, digits: u32) {
-    let mut text = [0u8; 32];
-    let start = text.len().saturating_sub(digits as usize);
-    // Eight digits from the right, as far as `digits` reaches.
-    for (chunk, eight) in text
-        .rchunks_exact_mut(8)
-        .enumerate()
-        .take(digits.div_ceil(8) as usize)
-    {
-        // The 32 bits of this chunk: `as` keeps exactly them.
-        eight.copy_from_slice(&hex_digits8((value >> (32 * chunk)) as u32));
-    }
-    // Hex digits are ASCII, so this never fails.
-    if let Ok(text) = std::str::from_utf8(&text[start..]) {
-        out.push_str(text);
-    }
-}
-
-/// How many digits B3 and Jaeger write for a trace id: 16 for a 64-bit id, else 32.
-pub(crate) fn trace_hex_len(trace_id: TraceId) -> usize {
-    if trace_id.high() == 0 { 16 } else { 32 }
-}
-
-/// Appends a trace id as B3 and Jaeger write it: 16 digits for a 64-bit id, else 32.
-pub(crate) fn push_trace_hex(out: &mut String, trace_id: TraceId) {
-    // At most 32 digits.
-    push_hex(out, trace_id.get(), trace_hex_len(trace_id) as u32);
-}
-
-/// `value` in lower-case hex without leading zeros (at least one digit).
-pub(crate) fn unpadded_hex(value: u128) -> String {
-    let digits = (128 - value.leading_zeros()).div_ceil(4).max(1);
-    let mut out = String::with_capacity(digits as usize);
-    push_hex(&mut out, value, digits);
-    out
-}
-
 /// The value of a header that carries ids and must appear at most once: two of them leave
 /// no way to tell which to trust, so they are an error (as two `traceparent` are).
 pub(crate) fn sole_value<'c>(
@@ -98,29 +58,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hex_is_written_like_format_at_every_width() {
-        let values = [
-            0u128,
-            1,
-            0x9,
-            0xa,
-            0xf,
-            0x10,
-            0x0123_4567_89ab_cdef,
-            u128::MAX,
-        ];
-        let values = values.into_iter().chain((0..128).map(|bit| 1u128 << bit));
-        for value in values.chain([0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736]) {
-            for digits in [1, 2, 8, 15, 16, 17, 31, 32] {
-                let mut out = String::from(">");
-                push_hex(&mut out, value, digits);
-                let full = format!("{value:032x}");
-                assert_eq!(out[1..], full[32 - digits as usize..], "{value:x} {digits}");
-            }
-        }
-    }
-
-    #[test]
     fn flags_and_prefixes() {
         assert_eq!(parse_flag("TRUE"), Some(true));
         assert_eq!(parse_flag("0"), Some(false));
@@ -131,9 +68,6 @@ mod tests {
         );
         assert_eq!(strip_prefix_ignore_case("ot-bag", "ot-baggage-"), None);
         assert_eq!(strip_prefix_ignore_case("é-baggage-k", "ot-baggage-"), None);
-        for value in [0u128, 1, 0xf, 0x10, 0xab, u128::from(u64::MAX), u128::MAX] {
-            assert_eq!(unpadded_hex(value), format!("{value:x}"));
-        }
         let big = "x".repeat(5000);
         let baggage: Baggage = [
             ("a", big.as_str()),
@@ -147,8 +81,5 @@ mod tests {
         assert_eq!(sent, ["a", "c"]);
         let many: Baggage = (0..100).map(|i| (format!("k{i:03}"), "v")).collect();
         assert_eq!(baggage_within_limits(&many).count(), 64);
-        let mut out = String::new();
-        push_trace_hex(&mut out, TraceId::new(0xab).unwrap());
-        assert_eq!(out, "00000000000000ab");
     }
 }

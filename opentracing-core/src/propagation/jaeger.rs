@@ -4,10 +4,8 @@
 use std::borrow::Cow;
 
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
-use super::fields::{
-    baggage_within_limits, push_hex, push_trace_hex, sole_value, strip_prefix_ignore_case,
-    trace_hex_len,
-};
+use super::fields::{baggage_within_limits, sole_value, strip_prefix_ignore_case};
+use super::header_text::HeaderText;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::baggage::Baggage;
 use crate::context::SpanContext;
@@ -89,16 +87,13 @@ fn trace_context_value(context: &SpanContext) -> String {
         Sampling::Accept => FLAG_SAMPLED,
         Sampling::Debug => FLAG_SAMPLED | FLAG_DEBUG,
     };
-    let flag_digits = if flags > 0xf { 2 } else { 1 };
-    // Exactly the length: a header value that fills its buffer is kept without a copy.
-    let len = trace_hex_len(context.trace_id()) + 1 + 16 + 3 + flag_digits as usize;
-    let mut value = String::with_capacity(len);
-    push_trace_hex(&mut value, context.trace_id());
-    value.push(':');
-    push_hex(&mut value, context.span_id().get().into(), 16);
-    value.push_str(":0:");
-    push_hex(&mut value, flags.into(), flag_digits);
-    value
+    let mut value = HeaderText::<{ 32 + 1 + 16 + 3 + 2 }>::new();
+    value.push_trace_id(context.trace_id());
+    value.push(b":");
+    value.push_hex(context.span_id().get().into(), 16);
+    value.push(b":0:");
+    value.push_unpadded_hex(flags.into());
+    value.into_string()
 }
 
 /// One `uberctx-` header per item, within the baggage limits.

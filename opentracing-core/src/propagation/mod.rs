@@ -15,6 +15,7 @@ mod binary;
 mod carrier;
 mod error;
 mod fields;
+mod header_text;
 mod jaeger;
 pub(crate) mod list;
 mod ot_headers;

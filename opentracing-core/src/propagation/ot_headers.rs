@@ -2,7 +2,8 @@
 //! `ot-tracer-sampled` and `ot-baggage-{key}`.
 
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
-use super::fields::{baggage_within_limits, parse_flag, strip_prefix_ignore_case, unpadded_hex};
+use super::fields::{baggage_within_limits, parse_flag, strip_prefix_ignore_case};
+use super::header_text::HeaderText;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::baggage::Baggage;
 use crate::context::SpanContext;
@@ -115,6 +116,13 @@ impl State {
             _ => corrupted("missing, repeated or malformed ot-tracer fields"),
         }
     }
+}
+
+/// `value` in hex without leading zeros, as the basic tracers write ids.
+fn unpadded_hex(value: u128) -> String {
+    let mut text = HeaderText::<32>::new();
+    text.push_unpadded_hex(value);
+    text.into_string()
 }
 
 #[cfg(test)]

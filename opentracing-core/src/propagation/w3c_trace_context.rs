@@ -1,6 +1,6 @@
 //! W3C Trace Context, Levels 1 and 2: the `traceparent` and `tracestate` headers.
 
-use super::fields::push_hex;
+use super::header_text::HeaderText;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::context::SpanContext;
 use crate::ids::{HexCase, SpanId, TraceId, hex_value};
@@ -81,14 +81,14 @@ fn traceparent(context: &SpanContext) -> String {
     if context.has_random_trace_id() {
         flags |= FLAG_RANDOM;
     }
-    let mut out = String::with_capacity(TRACEPARENT_LEN);
-    out.push_str("00-");
-    push_hex(&mut out, context.trace_id().get(), 32);
-    out.push('-');
-    push_hex(&mut out, context.span_id().get().into(), 16);
-    out.push('-');
-    push_hex(&mut out, flags.into(), 2);
-    out
+    let mut text = HeaderText::<TRACEPARENT_LEN>::new();
+    text.push(b"00-");
+    text.push_hex(context.trace_id().get(), 32);
+    text.push(b"-");
+    text.push_hex(context.span_id().get().into(), 16);
+    text.push(b"-");
+    text.push_hex(flags.into(), 2);
+    text.into_string()
 }
 
 /// The fields of a valid `traceparent`.
