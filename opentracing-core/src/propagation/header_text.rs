@@ -19,6 +19,7 @@ impl<const N: usize> HeaderText<N> {
 
     /// Appends ASCII text. What would not fit is left out: the codecs size their values
     /// exactly, so it never happens.
+    #[inline]
     pub(crate) fn push(&mut self, text: &[u8]) {
         let end = self.len + text.len();
         if let Some(room) = self.bytes.get_mut(self.len..end) {
@@ -29,15 +30,24 @@ impl<const N: usize> HeaderText<N> {
 
     /// Appends the low `digits` (at most 32) hex digits of `value`, lower-case, zero-padded,
     /// eight at a time.
+    #[inline]
     pub(crate) fn push_hex(&mut self, value: u128, digits: usize) {
         let digits = digits.min(32);
-        let mut text = [0; 32];
-        for chunk in 0..digits.div_ceil(8) {
-            let end = 32 - 8 * chunk;
-            // The 32 bits of this chunk: `as` keeps exactly them.
-            text[end - 8..end].copy_from_slice(&hex_digits8((value >> (32 * chunk)) as u32));
+        let (whole, partial) = (digits / 8, digits % 8);
+        // The value's four 32-bit words, lowest first: `as` keeps exactly the low bits.
+        let (low, high) = (value as u64, (value >> 64) as u64);
+        let words = [
+            low as u32,
+            (low >> 32) as u32,
+            high as u32,
+            (high >> 32) as u32,
+        ];
+        if partial > 0 {
+            self.push(&hex_digits8(words[whole])[8 - partial..]);
         }
-        self.push(&text[32 - digits..]);
+        for &word in words[..whole].iter().rev() {
+            self.push(&hex_digits8(word));
+        }
     }
 
     /// Appends a trace id as B3 and Jaeger write it: 16 digits for a 64-bit id, else 32.

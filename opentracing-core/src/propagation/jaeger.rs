@@ -92,16 +92,18 @@ fn trace_context_value(context: &SpanContext) -> String {
     value.push(b":");
     value.push_hex(context.span_id().get().into(), 16);
     value.push(b":0:");
-    value.push_unpadded_hex(flags.into());
+    // The flags (sampled, debug) fit one digit.
+    value.push_hex(flags.into(), 1);
     value.into_string()
 }
 
 /// One `uberctx-` header per item, within the baggage limits.
 fn inject_baggage(baggage: &Baggage, carrier: &mut dyn Injector) {
-    let mut key = String::from(BAGGAGE_PREFIX);
-    let mut value = String::new();
+    // Allocated by the first item, if any.
+    let (mut key, mut value) = (String::new(), String::new());
     for (name, item) in baggage_within_limits(baggage) {
-        key.truncate(BAGGAGE_PREFIX.len());
+        key.clear();
+        key.push_str(BAGGAGE_PREFIX);
         key.extend(name.chars().map(|c| c.to_ascii_lowercase()));
         value.clear();
         push_percent_encoded(&mut value, item);

@@ -43,9 +43,11 @@ impl Codec for OtHeaders {
             "false"
         };
         carrier.set_static(SAMPLED, sampled);
-        let mut key = String::from(BAGGAGE_PREFIX);
+        // Allocated by the first item, if any.
+        let mut key = String::new();
         for (name, value) in baggage_within_limits(context.baggage()) {
-            key.truncate(BAGGAGE_PREFIX.len());
+            key.clear();
+            key.push_str(BAGGAGE_PREFIX);
             key.extend(name.chars().map(|c| c.to_ascii_lowercase()));
             carrier.set(&key, value);
         }
