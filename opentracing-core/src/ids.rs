@@ -38,6 +38,7 @@ impl TraceId {
     }
 
     /// Parses 1 to 32 hex digits (either case). Returns `None` for anything else or for zero.
+    #[inline]
     pub fn from_hex(hex: &str) -> Option<Self> {
         parse_hex(hex, 32).and_then(Self::new)
     }
@@ -65,6 +66,7 @@ impl SpanId {
     }
 
     /// Parses 1 to 16 hex digits (either case). Returns `None` for anything else or for zero.
+    #[inline]
     pub fn from_hex(hex: &str) -> Option<Self> {
         parse_hex(hex, 16).and_then(|id| Self::new(id as u64))
     }

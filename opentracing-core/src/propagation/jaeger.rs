@@ -9,7 +9,7 @@ use super::header_text::HeaderText;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::baggage::Baggage;
 use crate::context::SpanContext;
-use crate::ids::{SpanId, TraceId};
+use crate::ids::{HexCase, SpanId, TraceId, hex_value};
 use crate::sampling::Sampling;
 
 pub(super) const TRACE_CONTEXT: &str = "uber-trace-id";
@@ -134,9 +134,11 @@ fn parse_trace_context(value: &str) -> Result<SpanContext, &'static str> {
         return Err("uber-trace-id: parent id must be 1 to 16 hex");
     }
     // Hex, as the spec and every writer say; jaeger-client-go's base-10 parse is a bug.
-    let flags = is_hex(flags, 2)
-        .then(|| u8::from_str_radix(flags, 16).ok())
+    let flags = (1..=2)
+        .contains(&flags.len())
+        .then(|| hex_value(flags.as_bytes(), HexCase::Either))
         .flatten()
+        .and_then(|flags| u8::try_from(flags).ok())
         .ok_or("uber-trace-id: flags must be 1 or 2 hex")?;
     let sampling = if flags & FLAG_DEBUG != 0 {
         Sampling::Debug
