@@ -222,17 +222,18 @@ impl Span {
 
     fn finish_with(&self, finish_time: Option<SystemTime>) {
         let Some(inner) = &self.inner else { return };
-        let finished = {
-            let mut state = inner.lock();
-            let Some(data) = state.data.take() else {
-                return;
-            };
-            let finish_time = finish_time.unwrap_or_else(|| data.finish_time_now());
-            FinishedSpan::new(state.context.clone(), data, finish_time)
+        let mut state = inner.lock();
+        let Some(data) = state.data.take() else {
+            return;
         };
-        if let Some(recorder) = &inner.recorder {
-            recorder.record(finished);
-        }
+        let Some(recorder) = &inner.recorder else {
+            return;
+        };
+        let context = state.context.clone();
+        drop(state);
+        let finish_time = finish_time.unwrap_or_else(|| data.finish_time_now());
+        // Built in the call, so that the span's state is not copied once more on its way.
+        recorder.record(FinishedSpan::new(context, data, finish_time));
     }
 
     /// Runs `f` on the span's data if it is recording.
