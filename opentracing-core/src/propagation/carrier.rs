@@ -242,7 +242,7 @@ mod header_map {
         }
 
         fn for_each_value(&self, key: &str, f: &mut dyn FnMut(&str)) {
-            let mut read = |value: &HeaderValue| {
+            let read = |value: &HeaderValue| {
                 if let Ok(value) = value.to_str() {
                     f(value);
                 }
@@ -251,13 +251,8 @@ mod header_map {
                 self.get_all(key).iter().for_each(read);
                 return;
             }
-            let mut entries = self.iter().skip_while(|(name, _)| name.as_str() != key);
-            if let Some((name, first)) = entries.next() {
-                read(first);
-                // The map's iterator gives an entry's further values right after its first.
-                entries
-                    .take_while(|(next, _)| std::ptr::eq(*next, name))
-                    .for_each(|(_, value)| read(value));
+            if let Some(values) = scan(self, key) {
+                values.for_each(read);
             }
         }
 
@@ -301,6 +296,22 @@ mod header_map {
         words.remainder().iter().any(u8::is_ascii_uppercase)
     }
 
+    /// The values of `key` in a small map, found by walking it: names alone first (quick for
+    /// a key that is absent), then names with values up to the one found.
+    fn scan<'m>(
+        map: &'m HeaderMap,
+        key: &str,
+    ) -> Option<impl Iterator<Item = &'m HeaderValue> + 'm> {
+        let name = map.keys().find(|name| name.as_str() == key)?;
+        // The map's iterator gives an entry's further values right after its first one.
+        let values = map
+            .iter()
+            .skip_while(move |(other, _)| !std::ptr::eq(*other, name))
+            .take_while(move |(other, _)| std::ptr::eq(*other, name))
+            .map(|(_, value)| value);
+        Some(values)
+    }
+
     /// The first value of `key`, and whether another follows.
     fn first_value<'m>(map: &'m HeaderMap, key: &str) -> Option<(&'m HeaderValue, bool)> {
         if !scanned(map, key) {
@@ -308,13 +319,9 @@ mod header_map {
             let first = values.next()?;
             return Some((first, values.next().is_some()));
         }
-        let mut entries = map.iter();
-        let (name, first) = entries.find(|(name, _)| name.as_str() == key)?;
-        // The map's iterator gives an entry's further values right after its first one.
-        let repeated = entries
-            .next()
-            .is_some_and(|(next, _)| std::ptr::eq(next, name));
-        Some((first, repeated))
+        let mut values = scan(map, key)?;
+        let first = values.next()?;
+        Some((first, values.next().is_some()))
     }
 }
 
