@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
-MODES=${MODES:-"bare tower-http otel ours-noop ours-reference"}
+MODES=${MODES:-"bare empty-layer tower-http otel ours-noop ours-discard ours-reference"}
 PATH_UNDER_TEST=${PATH_UNDER_TEST:-/users/42}
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
@@ -50,8 +50,11 @@ start() {
 # wrk's latency ("412.00us", "1.23ms", "2.00s") in µs.
 to_us() { awk '{ v = $1 + 0; if ($1 ~ /ms$/) v *= 1e3; else if ($1 ~ /[^mu]s$/) v *= 1e6; printf "%.0f", v }'; }
 
-# The process's user+system CPU time, in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# The process's user and system CPU time, in clock ticks.
+cpu_ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
+
+# $1 clock ticks over $requests requests, in µs per request.
+per_request() { awk -v t="$1" -v hz="$ticks" -v n="$requests" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }'; }
 
 start 1 collector
 collector=$started_addr
@@ -66,28 +69,31 @@ for round in $(seq "$ROUNDS"); do
         start 0 "$mode" "$collector"
         url="http://$started_addr$PATH_UNDER_TEST"
         taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d2s "$url" >/dev/null   # warm up
-        before=$(cpu_ticks "$started_pid")
+        read -r user_before sys_before < <(cpu_ticks "$started_pid")
         taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url" >"$work/wrk"
-        after=$(cpu_ticks "$started_pid")
+        read -r user_after sys_after < <(cpu_ticks "$started_pid")
         kill "$started_pid"; wait "$started_pid" 2>/dev/null || true
         requests=$(awk '/requests in/ { print $1 }' "$work/wrk")
         rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/wrk")
         p50=$(awk '$1 == "50%" { print $2 }' "$work/wrk" | to_us)
         p99=$(awk '$1 == "99%" { print $2 }' "$work/wrk" | to_us)
-        cpu_us=$(awk -v t=$((after - before)) -v hz="$ticks" -v n="$requests" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
-        echo "$mode $round $rps $p50 $p99 $cpu_us" >>"$results"
-        echo "round $round: $mode: $rps req/s, p50 ${p50}µs, p99 ${p99}µs, $cpu_us µs CPU/request" >&2
+        user_us=$(per_request $((user_after - user_before)))
+        sys_us=$(per_request $((sys_after - sys_before)))
+        cpu_us=$(per_request $((user_after - user_before + sys_after - sys_before)))
+        echo "$mode $round $rps $p50 $p99 $cpu_us $user_us $sys_us" >>"$results"
+        echo "round $round: $mode: $rps req/s, p50 ${p50}µs, p99 ${p99}µs, $cpu_us µs CPU/request ($user_us user, $sys_us system)" >&2
     done
 done
 
 # Medians per mode, and the ratios to bare.
 echo
-printf '%-16s %12s %10s %10s %14s %10s %10s\n' mode "req/s" "p50 µs" "p99 µs" "CPU µs/req" "CPU/bare" "rps/bare"
+printf '%-16s %12s %10s %10s %12s %10s %10s %10s %10s\n' mode "req/s" "p50 µs" "p99 µs" \
+    "CPU µs/req" "user µs" "system µs" "CPU/bare" "rps/bare"
 for mode in $MODES; do
     median() { awk -v m="$mode" -v c="$1" '$1 == m { print $c }' "$results" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-    echo "$mode $(median 3) $(median 4) $(median 5) $(median 6)"
+    echo "$mode $(median 3) $(median 4) $(median 5) $(median 6) $(median 7) $(median 8)"
 done >"$work/medians"
 awk 'NR == FNR && $1 == "bare" { rps = $2; cpu = $5 } NR != FNR {
-        printf "%-16s %12s %10s %10s %14s %10.3f %10.3f\n", $1, $2, $3, $4, $5,
+        printf "%-16s %12s %10s %10s %12s %10s %10s %10.3f %10.3f\n", $1, $2, $3, $4, $5, $6, $7,
             (cpu > 0 ? $5 / cpu : 0), (rps > 0 ? $2 / rps : 0)
     }' "$work/medians" "$work/medians"
