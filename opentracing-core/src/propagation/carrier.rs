@@ -249,9 +249,7 @@ mod header_map {
             };
             if !scanned(self, key) {
                 self.get_all(key).iter().for_each(read);
-                return;
-            }
-            if let Some(values) = scan(self, key) {
+            } else if let Some(values) = scan(self, key) {
                 values.for_each(read);
             }
         }
@@ -314,14 +312,17 @@ mod header_map {
 
     /// The first value of `key`, and whether another follows.
     fn first_value<'m>(map: &'m HeaderMap, key: &str) -> Option<(&'m HeaderValue, bool)> {
-        if !scanned(map, key) {
-            let mut values = map.get_all(key).iter();
+        fn first_of<'m>(
+            mut values: impl Iterator<Item = &'m HeaderValue>,
+        ) -> Option<(&'m HeaderValue, bool)> {
             let first = values.next()?;
-            return Some((first, values.next().is_some()));
+            Some((first, values.next().is_some()))
         }
-        let mut values = scan(map, key)?;
-        let first = values.next()?;
-        Some((first, values.next().is_some()))
+        if scanned(map, key) {
+            first_of(scan(map, key)?)
+        } else {
+            first_of(map.get_all(key).iter())
+        }
     }
 }
 
