@@ -10,11 +10,11 @@ use std::sync::Arc;
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::TraceContextExt as _;
 use opentelemetry_http::{HeaderExtractor, HeaderInjector};
-use opentelemetry_sdk::propagation::TraceContextPropagator;
-use opentracing_core::propagation::{B3, Codec, Jaeger, W3cTraceContext};
+use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentracing_core::propagation::{B3, Codec, Jaeger, W3cBaggage, W3cTraceContext};
 use opentracing_core::reference::ReferenceTracer;
 use opentracing_core::report::{Encoder as _, Executor, Reporter, ZipkinJson};
-use opentracing_core::{FinishedSpan, InMemoryRecorder, Tracer, tags};
+use opentracing_core::{Baggage, FinishedSpan, InMemoryRecorder, Tracer, tags};
 use opentracing_core::{SpanContext, SpanId, TraceId};
 use peer_benches::{
     Discard, DiscardProcessor, app, jaeger_peer, sdk_span_life, span_floor, span_life,
@@ -130,6 +130,19 @@ fn main() {
     };
     let (w3c_headers, b3_headers) = (filled(&W3cTraceContext), filled(&B3::multi()));
     let jaeger_headers = filled(&Jaeger);
+    // The large case of the codec bench: a full 32-member `tracestate`.
+    let tracestate = (0..32)
+        .map(|i| format!("vendor{i}=opaque-value-{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut tracestate_headers = w3c_headers.clone();
+    tracestate_headers.insert("tracestate", tracestate.parse().unwrap());
+    // ... and a 64-member `baggage`.
+    let baggage: Baggage = (0..64)
+        .map(|i| (format!("key{i}"), format!("value {i}")))
+        .collect();
+    let mut baggage_headers = http::HeaderMap::new();
+    W3cBaggage.inject(&baggage, &mut baggage_headers);
     let otel_context = {
         use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
         let span = SpanContext::new(
@@ -161,6 +174,9 @@ fn main() {
         headers
     };
     let (otel_w3c_headers, otel_b3_headers) = (otel_filled(&otel_w3c), otel_filled(&otel_b3));
+    let otel_baggage_headers = baggage_headers.clone();
+    let mut otel_tracestate_headers = otel_w3c_headers.clone();
+    otel_tracestate_headers.insert("tracestate", tracestate.parse().unwrap());
     let otel_jaeger = jaeger_peer::peer(context.trace_id().get(), context.span_id().get());
     let otel_jaeger_headers = jaeger_peer::inject(&otel_jaeger.0, &otel_jaeger.1);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -185,12 +201,22 @@ fn main() {
         "b3-extract" => Box::new(move || extract(&B3::multi(), &b3_headers)),
         "jaeger-inject" => Box::new(move || inject(&Jaeger, &context)),
         "jaeger-extract" => Box::new(move || extract(&Jaeger, &jaeger_headers)),
+        "tracestate-extract" => Box::new(move || extract(&W3cTraceContext, &tracestate_headers)),
         "w3c-inject-floor" => Box::new(move || inject_floor(&w3c_pairs)),
         "w3c-extract-floor" => Box::new(move || extract_floor(&w3c_headers, &w3c_names)),
         "b3-inject-floor" => Box::new(move || inject_floor(&b3_pairs)),
         "b3-extract-floor" => Box::new(move || extract_floor(&b3_headers, &b3_names)),
         "jaeger-inject-floor" => Box::new(move || inject_floor(&jaeger_pairs)),
         "jaeger-extract-floor" => Box::new(move || extract_floor(&jaeger_headers, &jaeger_names)),
+        "baggage-extract" => Box::new(move || {
+            black_box(W3cBaggage.extract(black_box(&baggage_headers)));
+        }),
+        "otel-baggage-extract" => {
+            Box::new(move || otel_extract(&BaggagePropagator::new(), &otel_baggage_headers))
+        }
+        "otel-tracestate-extract" => {
+            Box::new(move || otel_extract(&otel_w3c, &otel_tracestate_headers))
+        }
         "otel-w3c-inject" => Box::new(move || otel_inject(&otel_w3c, &otel_context)),
         "otel-w3c-extract" => Box::new(move || otel_extract(&otel_w3c, &otel_w3c_headers)),
         "otel-b3-inject" => Box::new(move || otel_inject(&otel_b3, &otel_context)),

@@ -9,7 +9,7 @@ use std::error::Error;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::propagation::list::{ListScanner, Piece, trim_ows};
+use crate::propagation::list::{ListScanner, Piece, split_once_byte, trim_ows};
 
 /// The most members a trace state holds.
 const MAX_MEMBERS: usize = 32;
@@ -201,10 +201,11 @@ impl TraceStateParser {
         if piece.is_empty() {
             return; // empty and whitespace-only members are allowed
         }
-        let valid = piece.split_once('=').filter(|(key, value)| {
-            is_valid_key(key) && is_valid_value(value) && !self.contains(key)
-        });
-        let Some((key, value)) = valid.filter(|_| self.members < MAX_MEMBERS) else {
+        let valid = split_once_byte(piece, b'=')
+            .filter(|(key, value)| is_valid_key(key) && is_valid_value(value))
+            .map(|(key, value)| (key, value, key_hash(key)))
+            .filter(|&(key, _, hash)| !self.contains(key, hash));
+        let Some((key, value, hash)) = valid.filter(|_| self.members < MAX_MEMBERS) else {
             self.discard();
             return;
         };
@@ -214,7 +215,7 @@ impl TraceStateParser {
             self.header.push(',');
         }
         push_member(&mut self.header, key, value);
-        self.key_hashes[self.members] = key_hash(key);
+        self.key_hashes[self.members] = hash;
         self.members += 1;
     }
 
@@ -225,8 +226,7 @@ impl TraceStateParser {
 
     /// Whether `key` was already read (keys must be unique). Compares hashes first, and the
     /// keys themselves only when a hash matches.
-    fn contains(&self, key: &str) -> bool {
-        let hash = key_hash(key);
+    fn contains(&self, key: &str, hash: u64) -> bool {
         let seen = self.key_hashes.get(..self.members).unwrap_or_default();
         seen.contains(&hash) && canonical_members(&self.header).any(|(k, _)| k == key)
     }
@@ -261,7 +261,7 @@ fn push_member(header: &mut String, key: &str, value: &str) {
 /// 241 such characters and a system of 1 to 14 starting with a letter (the vendor-key rules
 /// the W3C test service checks).
 fn is_valid_key(key: &str) -> bool {
-    match key.split_once('@') {
+    match split_once_byte(key, b'@') {
         None => {
             key.len() <= MAX_KEY_LEN
                 && first_byte_is(key, |b| b.is_ascii_lowercase() || b.is_ascii_digit())
@@ -273,7 +273,7 @@ fn is_valid_key(key: &str) -> bool {
 
 /// A key every receiver accepts: a Level 1 key (which is also a Level 2 key).
 fn is_portable_key(key: &str) -> bool {
-    match key.split_once('@') {
+    match split_once_byte(key, b'@') {
         None => {
             key.len() <= MAX_KEY_LEN
                 && first_byte_is(key, |b| b.is_ascii_lowercase())
@@ -286,7 +286,7 @@ fn is_portable_key(key: &str) -> bool {
 /// `tenant@system`: one `@`, a tenant of 1 to 241 key characters starting with a letter or
 /// digit, a system of 1 to 14 starting with a letter.
 fn is_vendor_key(key: &str) -> bool {
-    let Some((tenant, system)) = key.split_once('@') else {
+    let Some((tenant, system)) = split_once_byte(key, b'@') else {
         return false;
     };
     tenant.len() <= MAX_TENANT_LEN
@@ -302,11 +302,32 @@ fn first_byte_is(s: &str, first: impl Fn(u8) -> bool) -> bool {
 }
 
 fn is_simple(s: &str) -> bool {
-    s.bytes().all(is_simple_key_char)
+    s.bytes().all(|byte| KEY_CHARS[usize::from(byte)])
 }
 
-fn is_simple_key_char(b: u8) -> bool {
-    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'*' | b'/')
+/// The characters of a simple key: `a-z 0-9 _ - * /`.
+const KEY_CHARS: [bool; 256] = byte_set(b"abcdefghijklmnopqrstuvwxyz0123456789_-*/");
+
+/// The characters of a value: 0x20–0x7E other than `,` and `=`.
+const VALUE_CHARS: [bool; 256] = {
+    let mut set = [false; 256];
+    let mut byte = 0x20;
+    while byte <= 0x7e {
+        set[byte] = byte != b',' as usize && byte != b'=' as usize;
+        byte += 1;
+    }
+    set
+};
+
+/// A table of which bytes are in `bytes`.
+const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        set[bytes[i] as usize] = true;
+        i += 1;
+    }
+    set
 }
 
 /// A value: `0*255(chr) nblk-chr`, that is 1 to 256 characters in 0x20–0x7E other than `,`
@@ -314,9 +335,7 @@ fn is_simple_key_char(b: u8) -> bool {
 fn is_valid_value(value: &str) -> bool {
     (1..=MAX_VALUE_LEN).contains(&value.len())
         && !value.ends_with(' ')
-        && value
-            .bytes()
-            .all(|b| matches!(b, 0x20..=0x7e) && b != b',' && b != b'=')
+        && value.bytes().all(|byte| VALUE_CHARS[usize::from(byte)])
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
 use super::fields::{baggage_within_limits, sole_value, strip_prefix_ignore_case};
 use super::header_text::HeaderText;
+use super::list::find_byte;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::baggage::Baggage;
 use crate::context::SpanContext;
@@ -153,35 +154,15 @@ fn colon_separated<const N: usize>(value: &str) -> Option<[&str; N]> {
     let mut fields = [""; N];
     let mut rest = value;
     for field in fields.iter_mut().take(N - 1) {
-        let colon = find_colon(rest.as_bytes())?;
+        let colon = find_byte(rest.as_bytes(), b':')?;
         // `:` is ASCII, so both sides of it are on character boundaries.
         (*field, rest) = (rest.get(..colon)?, rest.get(colon + 1..)?);
     }
-    if find_colon(rest.as_bytes()).is_some() {
+    if find_byte(rest.as_bytes(), b':').is_some() {
         return None;
     }
     fields[N - 1] = rest;
     Some(fields)
-}
-
-/// The position of the first `:`, eight bytes at a time (the fields are ids of 16 and 32
-/// digits): a word holds a colon where its bytes, XORed with colons, have a zero byte, and
-/// the lowest byte this classic test flags is exactly the first zero one.
-fn find_colon(bytes: &[u8]) -> Option<usize> {
-    const EACH: u64 = u64::from_le_bytes([1; 8]);
-    let mut words = bytes.chunks_exact(8);
-    let mut at = 0;
-    for word in words.by_ref() {
-        let x = u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ (EACH * u64::from(b':'));
-        let zero = x.wrapping_sub(EACH) & !x & (EACH * 0x80);
-        if zero != 0 {
-            // Little-endian: the lowest set bit is in the first flagged byte.
-            return Some(at + (zero.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    let tail = words.remainder().iter().position(|&byte| byte == b':')?;
-    Some(at + tail)
 }
 
 /// 1 to `max` hex digits (either case), nothing else.
@@ -279,25 +260,6 @@ fn is_unreserved(b: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn colons_are_found_eight_bytes_at_a_time() {
-        for len in 0..40 {
-            for at in 0..len {
-                for other in [b'0', b'9', b';', b'\x3a' ^ 0x80, 0xff] {
-                    let mut bytes = vec![other; len];
-                    bytes[at] = b':';
-                    assert_eq!(super::find_colon(&bytes), Some(at), "{bytes:?}");
-                    bytes[len - 1] = b':';
-                    assert_eq!(super::find_colon(&bytes), Some(at), "{bytes:?}");
-                    bytes[len - 1] = other;
-                    bytes[at] = other;
-                    assert_eq!(super::find_colon(&bytes), None, "{bytes:?}");
-                }
-            }
-        }
-        assert_eq!(super::find_colon(b"::"), Some(0));
-    }
-
     use crate::sampling::any_sampling;
     use std::collections::{BTreeMap, HashMap};
 

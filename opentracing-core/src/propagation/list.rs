@@ -47,11 +47,20 @@ impl ListScanner {
     ) -> impl Iterator<Item = Piece<'a>> + use<'a> {
         let (head, cut) = head_within(value, self.budget - self.scanned);
         self.scanned = (self.scanned + head.len() + 1).min(self.budget);
-        let mut members = head.split(',').peekable();
+        let mut rest = Some(head);
         std::iter::from_fn(move || {
-            let member = members.next()?;
-            let last = members.peek().is_none();
-            Some(if cut && last {
+            let current = rest?;
+            let member = match split_once_byte(current, b',') {
+                Some((member, tail)) => {
+                    rest = Some(tail);
+                    member
+                }
+                None => {
+                    rest = None;
+                    current
+                }
+            };
+            Some(if cut && rest.is_none() {
                 Piece::PastBudget
             } else {
                 Piece::Member(member)
@@ -62,7 +71,43 @@ impl ListScanner {
 
 /// `s` without the optional whitespace (`OWS`: spaces and tabs) around it.
 pub(crate) fn trim_ows(s: &str) -> &str {
-    s.trim_matches([' ', '\t'])
+    let is_ows = |byte: u8| matches!(byte, b' ' | b'\t');
+    let start = s.bytes().position(|byte| !is_ows(byte)).unwrap_or(s.len());
+    let end = s
+        .bytes()
+        .rposition(|byte| !is_ows(byte))
+        .map_or(start, |last| last + 1);
+    // Spaces and tabs are ASCII, so both ends are on character boundaries.
+    s.get(start..end).unwrap_or_default()
+}
+
+/// `s` split at the first `separator`, an ASCII byte (both sides are then on character
+/// boundaries). Faster than `str::split_once` on the short pieces of trace headers, where
+/// setting up its search costs more than the search.
+pub(crate) fn split_once_byte(s: &str, separator: u8) -> Option<(&str, &str)> {
+    let at = find_byte(s.as_bytes(), separator)?;
+    Some((s.get(..at)?, s.get(at + 1..)?))
+}
+
+/// The position of the first `needle`, eight bytes at a time: a word holds it where the
+/// word XORed with `needle` in every byte has a zero byte, and the lowest byte this classic
+/// test flags is exactly the first zero one.
+pub(crate) fn find_byte(bytes: &[u8], needle: u8) -> Option<usize> {
+    const EACH: u64 = u64::from_le_bytes([1; 8]);
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let x =
+            u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ (EACH * u64::from(needle));
+        let zero = x.wrapping_sub(EACH) & !x & (EACH * 0x80);
+        if zero != 0 {
+            // Little-endian: the lowest set bit is in the first flagged byte.
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let tail = words.remainder().iter().position(|&byte| byte == needle)?;
+    Some(at + tail)
 }
 
 #[cfg(test)]
@@ -94,10 +139,33 @@ mod tests {
     }
 
     #[test]
+    fn bytes_are_found_eight_at_a_time() {
+        for len in 0..40 {
+            for at in 0..len {
+                for other in [b'0', b'9', b';', b':' ^ 0x80, 0xff] {
+                    let mut bytes = vec![other; len];
+                    bytes[at] = b':';
+                    assert_eq!(find_byte(&bytes, b':'), Some(at), "{bytes:?}");
+                    bytes[len - 1] = b':';
+                    assert_eq!(find_byte(&bytes, b':'), Some(at), "{bytes:?}");
+                    bytes[len - 1] = other;
+                    bytes[at] = other;
+                    assert_eq!(find_byte(&bytes, b':'), None, "{bytes:?}");
+                }
+            }
+        }
+        assert_eq!(split_once_byte("k=v=w", b'='), Some(("k", "v=w")));
+        assert_eq!(split_once_byte("é=ü", b'='), Some(("é", "ü")));
+        assert_eq!(split_once_byte("kv", b'='), None);
+    }
+
+    #[test]
     fn trim_ows_trims_spaces_and_tabs_only() {
         assert_eq!(trim_ows(" \t a b \t "), "a b");
         assert_eq!(trim_ows("\t"), "");
         assert_eq!(trim_ows("\na\r"), "\na\r");
         assert_eq!(trim_ows("\u{a0}a"), "\u{a0}a");
+        assert_eq!(trim_ows(" é "), "é");
+        assert_eq!(trim_ows(""), "");
     }
 }

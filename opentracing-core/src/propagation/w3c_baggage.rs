@@ -1,7 +1,7 @@
 //! W3C Baggage: the `baggage` header.
 
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
-use super::list::{ListScanner, Piece, trim_ows};
+use super::list::{ListScanner, Piece, split_once_byte, trim_ows};
 use super::{Extractor, Injector};
 use crate::baggage::Baggage;
 
@@ -151,11 +151,9 @@ impl Reader {
 /// The key and the still-encoded value of `key OWS "=" OWS value *(OWS ";" OWS property)`.
 fn parse_member(member: &str) -> Option<(&str, &str)> {
     // A value has no `;`, so the first one starts the properties, which are ignored.
-    let pair = member
-        .split_once(';')
-        .map_or(member, |(pair, _properties)| pair);
+    let pair = split_once_byte(member, b';').map_or(member, |(pair, _properties)| pair);
     // A value may contain `=`: the first one ends the key.
-    let (key, value) = pair.split_once('=')?;
+    let (key, value) = split_once_byte(pair, b'=')?;
     let (key, value) = (trim_ows(key), trim_ows(value));
     (is_token(key) && value.bytes().all(is_baggage_octet)).then_some((key, value))
 }
