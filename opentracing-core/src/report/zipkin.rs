@@ -84,22 +84,22 @@ impl ZipkinJson {
         let mut remote = Endpoint::default();
         let mut tags = SmallVec::new();
         for (key, value) in span.tags() {
-            match (key, value) {
-                (tags::SPAN_KIND, Value::String(k)) if let Some(k) = kind_of(k) => kind = Some(k),
-                (tags::PEER_SERVICE, Value::String(name)) => remote.service_name = Some(name),
-                (tags::PEER_HOST_IPV4, _) if let Some(ip) = ipv4_of(value) => {
-                    remote.ipv4 = Some(ip);
-                }
+            // `Some` when the tag became a field of the span rather than a tag.
+            let field = match key {
+                tags::SPAN_KIND => value.as_str().and_then(kind_of).map(|k| kind = Some(k)),
+                tags::PEER_SERVICE => value.as_str().map(|name| remote.service_name = Some(name)),
+                tags::PEER_HOST_IPV4 => ipv4_of(value).map(|ip| remote.ipv4 = Some(ip)),
                 // An IPv4-mapped address is written as IPv4, as Zipkin prefers.
-                (tags::PEER_HOST_IPV6, _) if let Some(ip) = ipv6_of(value) => {
-                    match ip.to_canonical() {
-                        IpAddr::V4(ip) => remote.ipv4 = Some(ip),
-                        IpAddr::V6(ip) => remote.ipv6 = Some(ip),
-                    }
-                }
-                (tags::PEER_PORT, _) if let Some(port) = port_of(value) => remote.port = Some(port),
-                (tags::ERROR | tags::SAMPLING_PRIORITY, _) => {}
-                _ => tags.push((key, TagValue::Value(value))),
+                tags::PEER_HOST_IPV6 => ipv6_of(value).map(|ip| match ip.to_canonical() {
+                    IpAddr::V4(ip) => remote.ipv4 = Some(ip),
+                    IpAddr::V6(ip) => remote.ipv6 = Some(ip),
+                }),
+                tags::PEER_PORT => port_of(value).map(|port| remote.port = Some(port)),
+                tags::ERROR | tags::SAMPLING_PRIORITY => Some(()),
+                _ => None,
+            };
+            if field.is_none() {
+                tags.push((key, TagValue::Value(value)));
             }
         }
         if let Some(message) = error_of(span) {
