@@ -1,9 +1,11 @@
 //! W3C Baggage: the `baggage` header.
 
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
-use super::list::{ListScanner, Piece, split_once_byte, trim_ows};
+use std::borrow::Cow;
+
+use super::list::{ListScanner, Piece, find_byte, split_once_byte, trim_ows};
 use super::{Extractor, Injector};
-use crate::baggage::Baggage;
+use crate::baggage::{Baggage, BaggageBuilder};
 
 pub(super) const BAGGAGE: &str = "baggage";
 /// How many bytes of `baggage` header values are read, all values together: room for the
@@ -41,7 +43,7 @@ impl W3cBaggage {
     pub fn extract(&self, carrier: &dyn Extractor) -> Baggage {
         let mut reader = Reader::default();
         carrier.for_each_value(BAGGAGE, &mut |value| reader.push(value));
-        reader.baggage
+        reader.baggage.build()
     }
 }
 
@@ -95,19 +97,22 @@ fn push_encoded(out: &mut String, value: &str) {
 /// Reads `baggage` header values one at a time, with bounded work: it stops at the 64th
 /// member or after [`MAX_SCAN_BYTES`], and allocates only for the members it keeps.
 struct Reader {
-    baggage: Baggage,
+    baggage: BaggageBuilder,
     /// Bytes of the kept members, with their separating commas.
     bytes: usize,
     scanner: ListScanner,
+    /// Where escaped values are decoded.
+    decoded: Vec<u8>,
     done: bool,
 }
 
 impl Default for Reader {
     fn default() -> Self {
         Self {
-            baggage: Baggage::new(),
+            baggage: BaggageBuilder::default(),
             bytes: 0,
             scanner: ListScanner::new(MAX_SCAN_BYTES),
+            decoded: Vec::new(),
             done: false,
         }
     }
@@ -136,13 +141,14 @@ impl Reader {
         let Some((key, value)) = parse_member(member) else {
             return;
         };
-        let separator = usize::from(!self.baggage.is_empty());
+        let separator = usize::from(self.baggage.len() > 0);
         let len = separator + key.len() + 1 + value.len();
-        if self.baggage.get(key).is_some() || self.bytes + len > MAX_BAGGAGE_BYTES {
+        if self.bytes + len > MAX_BAGGAGE_BYTES {
             return;
         }
-        if let Some(value) = percent_decode(value) {
-            self.baggage.set(key, value);
+        if let Some(value) = percent_decode(value, &mut self.decoded)
+            && self.baggage.add_first(key, &value)
+        {
             self.bytes += len;
         }
     }
@@ -158,13 +164,13 @@ fn parse_member(member: &str) -> Option<(&str, &str)> {
     (is_token(key) && value.bytes().all(is_baggage_octet)).then_some((key, value))
 }
 
-/// Decodes `%XY` escapes (either case); `None` for a malformed escape. Bytes that are not
-/// UTF-8 become U+FFFD.
-fn percent_decode(value: &str) -> Option<String> {
-    if !value.contains('%') {
-        return Some(value.to_owned());
+/// `value` with its `%XY` escapes (either case) decoded into `bytes` if it has any; `None`
+/// for a malformed escape. Bytes that are not UTF-8 become U+FFFD.
+fn percent_decode<'a>(value: &'a str, bytes: &'a mut Vec<u8>) -> Option<Cow<'a, str>> {
+    if find_byte(value.as_bytes(), b'%').is_none() {
+        return Some(Cow::Borrowed(value));
     }
-    let mut bytes = Vec::with_capacity(value.len());
+    bytes.clear();
     let mut rest = value.as_bytes();
     while let Some((&b, tail)) = rest.split_first() {
         rest = tail;
@@ -178,10 +184,7 @@ fn percent_decode(value: &str) -> Option<String> {
         bytes.push(hex_digit(*hi)? << 4 | hex_digit(*lo)?);
         rest = tail;
     }
-    Some(
-        String::from_utf8(bytes)
-            .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()),
-    )
+    Some(String::from_utf8_lossy(bytes))
 }
 
 fn hex_digit(b: u8) -> Option<u8> {
