@@ -1,6 +1,6 @@
 //! Zipkin's B3 headers: the `X-B3-*` multi-header form and the single `b3` header.
 
-use super::fields::{parse_flag, sole_value};
+use super::fields::{Sole, parse_flag, sole_value};
 use super::header_text::HeaderText;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::context::SpanContext;
@@ -306,32 +306,6 @@ impl Field {
 
 /// The start of every multi header's name.
 const PREFIX: &str = "x-b3-";
-
-/// A header that must not repeat, since which copy to trust cannot be told.
-#[derive(Default)]
-enum Sole<T> {
-    #[default]
-    Absent,
-    Once(T),
-    Repeated,
-}
-
-impl<T> Sole<T> {
-    fn see(&mut self, value: impl FnOnce() -> T) {
-        *self = match self {
-            Self::Absent => Self::Once(value()),
-            _ => Self::Repeated,
-        };
-    }
-
-    fn once(self) -> Result<Option<T>, &'static str> {
-        match self {
-            Self::Absent => Ok(None),
-            Self::Once(value) => Ok(Some(value)),
-            Self::Repeated => Err("a trace header is repeated"),
-        }
-    }
-}
 
 /// Exactly 16 or 32 lower-hex digits, not all zero.
 fn parse_trace_id(value: &str) -> Option<TraceId> {

@@ -53,6 +53,32 @@ pub(crate) fn sole_value<'c>(
         .map_err(|_| "a trace header is repeated")
 }
 
+/// A header that must not repeat, since which copy to trust cannot be told.
+#[derive(Default)]
+pub(crate) enum Sole<T> {
+    #[default]
+    Absent,
+    Once(T),
+    Repeated,
+}
+
+impl<T> Sole<T> {
+    pub(crate) fn see(&mut self, value: impl FnOnce() -> T) {
+        *self = match self {
+            Self::Absent => Self::Once(value()),
+            _ => Self::Repeated,
+        };
+    }
+
+    pub(crate) fn once(self) -> Result<Option<T>, &'static str> {
+        match self {
+            Self::Absent => Ok(None),
+            Self::Once(value) => Ok(Some(value)),
+            Self::Repeated => Err("a trace header is repeated"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
-use super::fields::{baggage_within_limits, sole_value, strip_prefix_ignore_case};
+use super::fields::{Sole, baggage_within_limits, strip_prefix_ignore_case};
 use super::header_text::HeaderText;
 use super::list::find_byte;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
@@ -17,6 +17,8 @@ pub(super) const TRACE_CONTEXT: &str = "uber-trace-id";
 const DEBUG_ID: &str = "jaeger-debug-id";
 const BAGGAGE: &str = "jaeger-baggage";
 const BAGGAGE_PREFIX: &str = "uberctx-";
+/// The start of both [`TRACE_CONTEXT`] and [`BAGGAGE_PREFIX`].
+const UBER: &str = "uber";
 
 const FLAG_SAMPLED: u8 = 0x01;
 const FLAG_DEBUG: u8 = 0x02;
@@ -63,10 +65,13 @@ impl Codec for Jaeger {
     }
 
     fn extract(&self, carrier: &dyn Extractor) -> Result<Option<SpanContext>, PropagationError> {
-        let context = sole_value(carrier, TRACE_CONTEXT)
-            .and_then(|value| value.map(parse_trace_context_value).transpose())
+        let (trace_context, mut baggage) = read_uber_headers(carrier);
+        let context = trace_context
+            .once()
+            .and_then(Option::transpose)
             .map_err(|reason| PropagationError::corrupted(Format::HttpHeaders, reason))?;
-        let baggage = read_baggage(carrier);
+        add_jaeger_baggage(carrier, &mut baggage);
+        let baggage = baggage.baggage;
         let context = match context {
             Some(context) => context,
             None if carrier
@@ -170,14 +175,26 @@ fn is_hex(value: &str, max: usize) -> bool {
     (1..=max).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// `uberctx-` headers in carrier order, then `jaeger-baggage` items not already set.
-fn read_baggage(carrier: &dyn Extractor) -> Baggage {
+/// The parsed `uber-trace-id` and the `uberctx-` baggage in carrier order, read in one pass
+/// over the keys that start with `uber` rather than a lookup and then a pass.
+fn read_uber_headers(
+    carrier: &dyn Extractor,
+) -> (Sole<Result<SpanContext, &'static str>>, BaggageReader) {
+    let mut trace_context = Sole::default();
     let mut reader = BaggageReader::default();
-    carrier.for_each_prefixed(BAGGAGE_PREFIX, &mut |key, value| {
-        if let Some(name) = strip_prefix_ignore_case(key, BAGGAGE_PREFIX) {
+    carrier.for_each_prefixed(UBER, &mut |key, value| {
+        // Header maps keep names lower case: compared as they are first.
+        if key == TRACE_CONTEXT || key.eq_ignore_ascii_case(TRACE_CONTEXT) {
+            trace_context.see(|| parse_trace_context_value(value));
+        } else if let Some(name) = strip_prefix_ignore_case(key, BAGGAGE_PREFIX) {
             reader.add(name.to_ascii_lowercase(), &percent_decode_or_raw(value));
         }
     });
+    (trace_context, reader)
+}
+
+/// Adds the `jaeger-baggage` items not already set.
+fn add_jaeger_baggage(carrier: &dyn Extractor, reader: &mut BaggageReader) {
     if let Some(list) = carrier.get(BAGGAGE) {
         for pair in percent_decode_or_raw(list).split(',') {
             if let Some((name, value)) = pair.split_once('=') {
@@ -188,7 +205,6 @@ fn read_baggage(carrier: &dyn Extractor) -> Baggage {
             }
         }
     }
-    reader.baggage
 }
 
 /// Baggage read within the limits; once the byte budget is spent, later items are dropped.
@@ -520,6 +536,26 @@ mod tests {
 
     fn header_key() -> impl Strategy<Value = String> {
         "(?i)(uber-trace-id|jaeger-debug-id|jaeger-baggage|uberctx-.{0,6}|[a-z-]{1,6})"
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn header_maps_read_the_trace_context_and_baggage_in_one_pass() {
+        let value = |text: &[u8]| http::HeaderValue::from_bytes(text).unwrap();
+        let mut headers = http::HeaderMap::new();
+        headers.append("uberctx-a", value(b"1"));
+        headers.append("uber-trace-id", value(b"\xff"));
+        headers.append("uber-trace-id", value(b"2a:1:0:1"));
+        headers.append("uberctx-b", value(b"2"));
+        headers.append("jaeger-baggage", value(b"a=9,c=3"));
+        // A copy that is not UTF-8 counts as absent, as `Extractor` documents for such
+        // values: the other copy is the only one.
+        let context = Jaeger.extract(&headers).unwrap().unwrap();
+        assert_eq!(context.trace_id().get(), 0x2a);
+        let baggage: Vec<_> = context.baggage().iter().collect();
+        assert_eq!(baggage, [("a", "1"), ("b", "2"), ("c", "3")]);
+        headers.append("uber-trace-id", value(b"2b:1:0:1"));
+        assert!(Jaeger.extract(&headers).is_err());
     }
 
     fn header_value() -> impl Strategy<Value = String> {
