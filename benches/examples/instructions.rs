@@ -208,6 +208,11 @@ fn main() {
         "b3-extract-floor" => Box::new(move || extract_floor(&b3_headers, &b3_names)),
         "jaeger-inject-floor" => Box::new(move || inject_floor(&jaeger_pairs)),
         "jaeger-extract-floor" => Box::new(move || extract_floor(&jaeger_headers, &jaeger_names)),
+        "baggage-inject" => Box::new(move || {
+            let mut headers = http::HeaderMap::new();
+            W3cBaggage.inject(black_box(&baggage), &mut headers);
+            black_box(headers);
+        }),
         "baggage-extract" => Box::new(move || {
             black_box(W3cBaggage.extract(black_box(&baggage_headers)));
         }),

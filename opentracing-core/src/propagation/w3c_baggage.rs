@@ -73,25 +73,29 @@ fn encode(baggage: &Baggage) -> String {
 
 /// Whether `b` may appear unescaped in a value. `%` may by the grammar, but must be escaped.
 fn is_plain(b: u8) -> bool {
-    is_baggage_octet(b) && b != b'%'
+    BYTE_CLASSES[usize::from(b)] & PLAIN != 0
 }
 
 fn encoded_len(value: &str) -> usize {
     value.bytes().map(|b| if is_plain(b) { 1 } else { 3 }).sum()
 }
 
-/// Appends `value` percent-encoded (RFC 3986, upper-case hex).
+/// Appends `value` percent-encoded (RFC 3986, upper-case hex), runs of plain bytes at once.
 fn push_encoded(out: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in value.bytes() {
+    let mut run_start = 0;
+    for (at, b) in value.bytes().enumerate() {
         if is_plain(b) {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0xf)]));
+            continue;
         }
+        // A run of plain bytes is ASCII, so it starts and ends on character boundaries.
+        out.push_str(value.get(run_start..at).unwrap_or_default());
+        out.push('%');
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+        run_start = at + 1;
     }
+    out.push_str(value.get(run_start..).unwrap_or_default());
 }
 
 /// Reads `baggage` header values one at a time, with bounded work: it stops at the 64th
@@ -195,14 +199,53 @@ fn hex_digit(b: u8) -> Option<u8> {
 
 /// An RFC 9110 token: one or more of ``!#$%&'*+-.^_`|~``, digits and letters.
 fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !s.is_empty() && s.bytes().all(|b| BYTE_CLASSES[usize::from(b)] & TOKEN != 0)
 }
 
 /// `baggage-octet`: printable ASCII except space, `"`, `,`, `;` and `\`.
 fn is_baggage_octet(b: u8) -> bool {
-    matches!(b, 0x21 | 0x23..=0x2b | 0x2d..=0x3a | 0x3c..=0x5b | 0x5d..=0x7e)
+    BYTE_CLASSES[usize::from(b)] & OCTET != 0
+}
+
+/// What each byte may be, as bits: [`TOKEN`], [`OCTET`], [`PLAIN`].
+static BYTE_CLASSES: [u8; 256] = byte_classes();
+/// A key character.
+const TOKEN: u8 = 1;
+/// A value character.
+const OCTET: u8 = 2;
+/// A value character written as it is.
+const PLAIN: u8 = 4;
+
+const fn byte_classes() -> [u8; 256] {
+    let mut classes = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        let token = byte.is_ascii_alphanumeric()
+            || matches!(
+                byte,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        let octet = matches!(byte, 0x21 | 0x23..=0x2b | 0x2d..=0x3a | 0x3c..=0x5b | 0x5d..=0x7e);
+        classes[b] = if token { TOKEN } else { 0 }
+            | if octet { OCTET } else { 0 }
+            | if octet && byte != b'%' { PLAIN } else { 0 };
+        b += 1;
+    }
+    classes
 }
 
 #[cfg(test)]
@@ -299,6 +342,17 @@ mod tests {
         ];
         for (values, expected) in rows {
             assert_eq!(extract(values), items(expected), "{values:?}");
+        }
+    }
+
+    #[test]
+    fn byte_classes_follow_the_grammar_for_every_byte() {
+        for b in 0..=u8::MAX {
+            let tchar = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            let octet = (0x21..=0x7e).contains(&b) && !b"\",;\\".contains(&b);
+            assert_eq!(is_token(char::from(b).encode_utf8(&mut [0; 4])), tchar, "{b:#x}");
+            assert_eq!(is_baggage_octet(b), octet, "{b:#x}");
+            assert_eq!(is_plain(b), octet && b != b'%', "{b:#x}");
         }
     }
 
