@@ -216,6 +216,15 @@ fn main() {
         "baggage-extract" => Box::new(move || {
             black_box(W3cBaggage.extract(black_box(&baggage_headers)));
         }),
+        "otel-baggage-inject" => {
+            use opentelemetry::baggage::BaggageExt as _;
+            let context = opentelemetry::Context::new().with_baggage(
+                baggage
+                    .iter()
+                    .map(|(k, v)| opentelemetry::KeyValue::new(k.to_owned(), v.to_owned())),
+            );
+            Box::new(move || otel_inject(&BaggagePropagator::new(), &context))
+        }
         "otel-baggage-extract" => {
             Box::new(move || otel_extract(&BaggagePropagator::new(), &otel_baggage_headers))
         }
