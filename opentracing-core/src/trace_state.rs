@@ -3,11 +3,10 @@
 //! A header with a malformed member or more than 32 members is discarded whole: the spec
 //! allows that (parsing `tracestate` may fail, and that never affects `traceparent`) and the
 //! W3C test suite at its default strictness requires it; keeping the good members of a broken
-//! list would forward state its owner never wrote. A repeated key is different: the list
-//! keeps "only one entry per key", its first, the most recent position (vendors move their
-//! entry to the left), and the rest of the header still travels, as the spec requires of a
-//! received `tracestate` and as Level 2 of the test suite checks (its Level 1 dropped the
-//! whole header; the spec text favours keeping others' entries).
+//! list would forward state its owner never wrote. A repeated key keeps its first entry, the
+//! most recent position (vendors move their entry to the left), and the rest of the list
+//! still travels: the spec allows one entry per key and asks that a received `tracestate` be
+//! passed on, and Level 2 of the W3C suite checks it (its Level 1 discarded the header).
 
 use std::error::Error;
 use std::fmt;

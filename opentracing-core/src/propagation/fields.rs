@@ -63,6 +63,7 @@ pub(crate) enum Sole<T> {
 }
 
 impl<T> Sole<T> {
+    /// Notes one more copy of the header; `value` reads it, the first time only.
     pub(crate) fn see(&mut self, value: impl FnOnce() -> T) {
         *self = match self {
             Self::Absent => Self::Once(value()),
@@ -70,6 +71,7 @@ impl<T> Sole<T> {
         };
     }
 
+    /// The value of the only copy, if any; an error for a repeated header.
     pub(crate) fn once(self) -> Result<Option<T>, &'static str> {
         match self {
             Self::Absent => Ok(None),

@@ -1,8 +1,8 @@
 //! W3C Baggage: the `baggage` header.
 
-use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
 use std::borrow::Cow;
 
+use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
 use super::list::{ListScanner, Piece, find_byte, split_once_byte, trim_ows};
 use super::{Extractor, Injector};
 use crate::baggage::{Baggage, BaggageBuilder};
@@ -350,7 +350,11 @@ mod tests {
         for b in 0..=u8::MAX {
             let tchar = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
             let octet = (0x21..=0x7e).contains(&b) && !b"\",;\\".contains(&b);
-            assert_eq!(is_token(char::from(b).encode_utf8(&mut [0; 4])), tchar, "{b:#x}");
+            assert_eq!(
+                is_token(char::from(b).encode_utf8(&mut [0; 4])),
+                tchar,
+                "{b:#x}"
+            );
             assert_eq!(is_baggage_octet(b), octet, "{b:#x}");
             assert_eq!(is_plain(b), octet && b != b'%', "{b:#x}");
         }
