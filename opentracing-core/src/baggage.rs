@@ -108,7 +108,7 @@ struct Items {
     unused: usize,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 struct Entry {
     /// The key's first eight bytes, big-endian and zero-padded: comparing it orders most
     /// keys without reading `text`.
@@ -118,7 +118,7 @@ struct Entry {
 }
 
 /// A byte range of [`Items::text`].
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 struct Place {
     start: usize,
     end: usize,
