@@ -19,7 +19,7 @@ const MAX_MEMBERS: usize = 32;
 /// The longest key and the longest value.
 const MAX_KEY_LEN: usize = 256;
 const MAX_VALUE_LEN: usize = 256;
-/// The longest tenant and system ids of a Level 1 `tenant@system` key.
+/// The longest tenant and system ids of a Level 1 `tenant@system` key, for the keys we write.
 const MAX_TENANT_LEN: usize = 241;
 const MAX_SYSTEM_LEN: usize = 14;
 /// How many bytes of `tracestate` header values are read, all values together (with one byte
@@ -266,19 +266,13 @@ fn push_member(header: &mut String, key: &str, value: &str) {
     header.push_str(value);
 }
 
-/// A key as read: a simple Level 2 key, `(lcalpha / DIGIT) 0*255(lcalpha / DIGIT / "_" /
-/// "-" / "*" / "/")`, or a vendor key `tenant@system` with exactly one `@`, a tenant of 1 to
-/// 241 such characters and a system of 1 to 14 starting with a letter (the vendor-key rules
-/// the W3C test service checks).
+/// A key as read, by the current (Level 2) grammar: `(lcalpha / DIGIT) 0*255(keychar)` with
+/// `keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"`: up to 256 characters, where `@`
+/// is a key character like the others.
 fn is_valid_key(key: &str) -> bool {
-    match split_once_byte(key, b'@') {
-        None => {
-            key.len() <= MAX_KEY_LEN
-                && first_byte_is(key, |b| b.is_ascii_lowercase() || b.is_ascii_digit())
-                && is_simple(key)
-        }
-        Some(_) => is_vendor_key(key),
-    }
+    key.len() <= MAX_KEY_LEN
+        && first_byte_is(key, |b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && key.bytes().all(|byte| READ_KEY_CHARS[usize::from(byte)])
 }
 
 /// A key every receiver accepts: a Level 1 key (which is also a Level 2 key).
@@ -315,8 +309,12 @@ fn is_simple(s: &str) -> bool {
     s.bytes().all(|byte| KEY_CHARS[usize::from(byte)])
 }
 
-/// The characters of a simple key: `a-z 0-9 _ - * /`.
+/// The characters of a simple key and of either part of a Level 1 `tenant@system` key:
+/// `a-z 0-9 _ - * /`.
 const KEY_CHARS: [bool; 256] = byte_set(b"abcdefghijklmnopqrstuvwxyz0123456789_-*/");
+
+/// The characters of a key as read (Level 2): `a-z 0-9 _ - * / @`.
+const READ_KEY_CHARS: [bool; 256] = byte_set(b"abcdefghijklmnopqrstuvwxyz0123456789_-*/@");
 
 /// The characters of a value: 0x20–0x7E other than `,` and `=`.
 const VALUE_CHARS: [bool; 256] = {
@@ -384,8 +382,12 @@ mod tests {
         let tenant_241 = format!("{}@{}=1", "t".repeat(241), "v".repeat(14));
         let tenant_242 = format!("{}@v=1", "t".repeat(242));
         let system_15 = format!("t@{}=1", "v".repeat(15));
+        let at_256 = format!("{}@{}=1", "t".repeat(243), "v".repeat(12));
+        let at_257 = format!("{}@{}=1", "t".repeat(243), "v".repeat(13));
         let foo_and = |member: &str| format!("foo=1,{member}");
         let (foo_simple_256, foo_tenant_241) = (foo_and(&simple_256), foo_and(&tenant_241));
+        let (foo_tenant_242, foo_system_15) = (foo_and(&tenant_242), foo_and(&system_15));
+        let foo_at_256 = foo_and(&at_256);
         // Value lengths.
         let value_256 = format!("foo={}", "v".repeat(256));
         let value_257 = format!("foo={}", "v".repeat(257));
@@ -455,22 +457,27 @@ mod tests {
             (&["_foo=1,bar=2"], None),
             (&["=1,bar=2"], None),
             (&["f\u{f6}o=1,bar=2"], None),
-            // Vendor keys: `tenant@system`, exactly one `@`, both parts non-empty, the system
-            // starting with a letter (W3C test_tracestate_key_illegal_vendor_format).
+            // `@` is a key character like the others (Level 2: there is no `tenant@system`
+            // split), but not the first one. The W3C suite's strict vendor-format test still
+            // expects the Level 1 rules here; the current text wins.
             (&["0t@v=1,t@v0_-*/=2"], Some("0t@v=1,t@v0_-*/=2")),
-            (&["foo@=1,bar=2"], None),
+            (&["foo@=1,bar=2"], Some("foo@=1,bar=2")),
+            (&["foo@@bar=1,bar=2"], Some("foo@@bar=1,bar=2")),
+            (&["foo@bar@baz=1,bar=2"], Some("foo@bar@baz=1,bar=2")),
+            (&["bar=2,t@0v=1"], Some("bar=2,t@0v=1")),
+            (&["bar=2,t@_v=1"], Some("bar=2,t@_v=1")),
             (&["@foo=1,bar=2"], None),
-            (&["foo@@bar=1,bar=2"], None),
-            (&["foo@bar@baz=1,bar=2"], None),
-            (&["bar=2,t@0v=1"], None),
-            (&["bar=2,t@_v=1"], None),
-            // Key lengths: a simple key up to 256, a tenant up to 241, a system up to 14; one
-            // too long discards the member read before it (W3C test_tracestate_key_length_limit).
+            (&["bar=2,@=1"], None),
+            (&["bar=2,t@V=1"], None),
+            // Key lengths: up to 256 characters, `@` or not; one too long discards the member
+            // read before it (W3C test_tracestate_key_length_limit).
             (&["foo=1", &simple_256], Some(&foo_simple_256)),
             (&["foo=1", &simple_257], None),
             (&["foo=1", &tenant_241], Some(&foo_tenant_241)),
-            (&["foo=1", &tenant_242], None),
-            (&["foo=1", &system_15], None),
+            (&["foo=1", &tenant_242], Some(&foo_tenant_242)),
+            (&["foo=1", &system_15], Some(&foo_system_15)),
+            (&["foo=1", &at_256], Some(&foo_at_256)),
+            (&["foo=1", &at_257], None),
             // Values: 1 to 256 printable ASCII characters, no `,` or `=`
             // (W3C test_tracestate_value_illegal_characters).
             (&["foo=bar=baz"], None),
@@ -667,9 +674,8 @@ mod tests {
         assert_eq!(TraceState::parse(state.header()), state);
     }
 
-    /// Valid keys as read: simple keys, and vendor keys with exactly one `@`. Several `@`, an
-    /// empty tenant or system, or a system starting with a digit are invalid.
-    const KEY: &str = "[a-z0-9][a-z0-9_*/-]{0,12}|[a-z0-9][a-z0-9_*/-]{0,8}@[a-z][a-z0-9_*/-]{0,8}";
+    /// Valid keys as read (Level 2): a letter or digit, then key characters, `@` among them.
+    const KEY: &str = "[a-z0-9][a-z0-9_*/@-]{0,16}";
     /// Valid values: printable ASCII but `,` and `=`, not ending with a space.
     const VALUE: &str = "[ -+--<>-~]{0,8}[!-+--<>-~]";
     /// Optional whitespace.
@@ -678,18 +684,14 @@ mod tests {
     /// Members that are malformed whatever surrounds them.
     fn malformed_member() -> impl Strategy<Value = String> {
         prop_oneof![
-            // Keys: several `@`, empty tenant or system, a system starting with a digit or
-            // symbol, an upper-case or other character, a bad first character, too long.
-            "[a-z0-9]{1,3}@[a-z]{0,3}@[a-z]{0,3}=1",
-            "@[a-z]{1,4}=1",
-            "[a-z]{1,4}@=1",
-            "[a-z]{1,4}@[0-9_*/-][a-z]{0,3}=1",
+            // Keys: a bad first character (`@` included), an upper-case or other character,
+            // too long (with or without `@`).
+            "@[a-z@]{0,4}=1",
             // (Not a space: one at the start would be whitespace around the member.)
-            "[a-z]{0,3}[A-Z.:;\"é][a-z]{0,3}=1",
+            "[a-z]{0,3}[A-Z.:;\"é][a-z@]{0,3}=1",
             "[_*/-][a-z]{0,3}=1",
             "[a-z]{257}=1",
-            "[a-z]{242}@v=1",
-            "t@[a-z]{15}=1",
+            "[a-z]{242}@[a-z]{14}=1",
             // Values: empty, with `=`, `,`-free but not printable ASCII, too long.
             "[a-z]{1,4}=",
             "[a-z]{1,4}=[a-z]{0,3}=[a-z]{0,3}",
