@@ -3,16 +3,16 @@
 use axum::extract::MatchedPath;
 use http::Request;
 use opentracing_core::{Key, Span};
-use tracing_tower::integration::method_key;
 use tracing_tower::{MakeOperationName, OnRequest};
 
 /// The tag that holds the route template a request matched, such as `/users/{id}`.
 pub const HTTP_ROUTE: &str = "http.route";
 
 /// Names a span by method and route template (`GET /users/{id}`), from axum's
-/// [`MatchedPath`]. A request that matched no route is named by its method alone, or by
-/// method and a marker of your choice ([`unmatched`](Self::unmatched)); never by its raw
-/// path, which would give a name per id.
+/// [`MatchedPath`], with the method as the layer records it (`_OTHER` for a method outside
+/// its [known methods](tracing_tower::KnownMethods)). A request that matched no route is
+/// named by its method alone, or by method and a marker of your choice
+/// ([`unmatched`](Self::unmatched)); never by its raw path, which would give a name per id.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RouteName {
     unmatched: Option<&'static str>,
@@ -32,12 +32,11 @@ impl RouteName {
 }
 
 impl<B> MakeOperationName<B> for RouteName {
-    fn make_operation_name(&self, request: &Request<B>) -> Key {
-        let method = request.method();
+    fn make_operation_name(&self, request: &Request<B>, method: &Key) -> Key {
         match (request.extensions().get::<MatchedPath>(), self.unmatched) {
-            (Some(route), _) => Key::Owned(joined(method.as_str(), route.as_str())),
-            (None, Some(marker)) => Key::Owned(joined(method.as_str(), marker)),
-            (None, None) => method_key(method),
+            (Some(route), _) => Key::Owned(joined(method, route.as_str())),
+            (None, Some(marker)) => Key::Owned(joined(method, marker)),
+            (None, None) => method.clone(),
         }
     }
 }

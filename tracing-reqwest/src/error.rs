@@ -1,40 +1,56 @@
 //! How a failed call is recorded on its span.
 
-use std::error::Error as _;
+use std::error::Error;
 
-use opentracing_core::{Span, logs, tags};
+use opentracing_core::{logs, tags};
 use reqwest::StatusCode;
+use tracing_tower::UrlRedactor;
+use tracing_tower::integration::FinishGuard;
 
 /// Tags `error=true` and logs the failure's kind (`connect`, `timeout`, `redirect`, `body`,
-/// `decode`, `request` or `middleware`) and its message with every cause.
-pub(crate) fn record_call_error(span: &Span, error: &reqwest_middleware::Error) {
-    if !span.is_recording() {
+/// `decode`, `request` or `middleware`) and its message with every cause, without the
+/// secrets of the request's URL or of any URL an error in the chain names (a redirect's).
+pub(crate) fn record_call_error(
+    guard: &FinishGuard,
+    urls: &UrlRedactor,
+    error: &reqwest_middleware::Error,
+) {
+    if !guard.span().is_recording() {
         return;
     }
-    let kind = match error {
-        reqwest_middleware::Error::Reqwest(error) => reqwest_error_kind(error),
-        reqwest_middleware::Error::Middleware(_) => "middleware",
+    let (kind, top): (_, &(dyn Error + 'static)) = match error {
+        reqwest_middleware::Error::Reqwest(error) => (reqwest_error_kind(error), error),
+        reqwest_middleware::Error::Middleware(error) => ("middleware", error.as_ref()),
     };
-    let mut message = error.to_string();
-    let mut cause = error.source();
-    while let Some(error) = cause {
-        let text = error.to_string();
-        if !message.ends_with(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
+    let mut message = top.to_string();
+    let mut named_urls = Vec::new();
+    let mut next = Some(top);
+    while let Some(error) = next {
+        if !std::ptr::addr_eq(error, top) {
+            let text = error.to_string();
+            if !message.ends_with(&text) {
+                message.push_str(": ");
+                message.push_str(&text);
+            }
         }
-        cause = error.source();
+        if let Some(url) = error.downcast_ref::<reqwest::Error>().and_then(|e| e.url()) {
+            named_urls.push(url.as_str());
+        }
+        next = error.source();
     }
-    log_error(span, kind, message);
+    for url in named_urls {
+        message = urls.redact_text(&message, url);
+    }
+    log_error(guard, kind, guard.redact(&message));
 }
 
 /// Tags `error=true` and logs a server error status.
-pub(crate) fn record_server_error(span: &Span, status: StatusCode) {
-    log_error(span, "http", format!("server error {status}"));
+pub(crate) fn record_server_error(guard: &FinishGuard, status: StatusCode) {
+    log_error(guard, "http", format!("server error {status}"));
 }
 
-fn log_error(span: &Span, kind: &'static str, message: String) {
-    span.set_tag(tags::ERROR, true).log_kv([
+fn log_error(guard: &FinishGuard, kind: &'static str, message: String) {
+    guard.span().set_tag(tags::ERROR, true).log_kv([
         (logs::EVENT, "error".to_owned()),
         (logs::ERROR_KIND, kind.to_owned()),
         (logs::MESSAGE, message),

@@ -57,9 +57,12 @@
 //!   one (`.with_extension(context)`), else of the active span (the server span inside a
 //!   handler traced by tracing-tower or tracing-axum, or any span you made active), else a
 //!   new trace. Named by the method unless [`ClientSpanOptions`] says otherwise. Tagged
-//!   `span.kind=client`, `component=tracing-reqwest`, `http.method`, `http.url` (without
-//!   userinfo, query values redacted unless allowed) and `peer.hostname` (or
-//!   `peer.ipv4`/`peer.ipv6` for an address) and `peer.port` from the URL.
+//!   `span.kind=client`, `component=tracing-reqwest`, `http.method` (`_OTHER` for a method
+//!   outside the [known methods](tracing_tower::KnownMethods), with the method as sent in
+//!   `http.request.method_original`), `http.url` (without userinfo, query values redacted
+//!   unless allowed) and `peer.hostname` (or `peer.ipv4`/`peer.ipv6` for an address) and
+//!   `peer.port` from the URL. Values made from the request are cut to
+//!   [`MAX_TAG_VALUE_LEN`](tracing_tower::MAX_TAG_VALUE_LEN) bytes.
 //! - **Injects** its context into the request headers with the tracer's `HttpHeaders`
 //!   codecs (W3C, B3, Jaeger, OpenTracing: whichever the tracer is configured with). The
 //!   rule for headers you set yourself: if the request already has any header the codecs

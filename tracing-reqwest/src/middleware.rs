@@ -5,9 +5,9 @@ use opentracing_core::{GlobalTracer, Instrument, SpanContext, Tracer, tags};
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
 use tracing_tower::integration::{
-    FinishGuard, inject_headers, method_key, tag_peer_addr, tag_peer_host,
+    FinishGuard, inject_headers, tag_method, tag_peer_addr, tag_peer_host,
 };
-use tracing_tower::{FinishAt, FinishReason, UrlRedactor};
+use tracing_tower::{FinishAt, FinishReason, KnownMethods, UrlRedactor};
 
 use crate::ClientSpanOptions;
 use crate::error::{record_call_error, record_server_error};
@@ -22,6 +22,7 @@ pub const COMPONENT: &str = "tracing-reqwest";
 pub struct TracingMiddleware<T = GlobalTracer> {
     tracer: T,
     urls: UrlRedactor,
+    methods: KnownMethods,
     finish_at: FinishAt,
 }
 
@@ -38,6 +39,7 @@ impl<T> TracingMiddleware<T> {
         Self {
             tracer,
             urls: UrlRedactor::default(),
+            methods: KnownMethods::default(),
             finish_at: FinishAt::Headers,
         }
     }
@@ -50,6 +52,13 @@ impl<T> TracingMiddleware<T> {
         I::Item: Into<String>,
     {
         self.urls = UrlRedactor::allowing(names);
+        self
+    }
+
+    /// The methods recorded by name; others are recorded as `_OTHER`
+    /// ([`KnownMethods`]: RFC 9110's, `PATCH` and `QUERY` by default).
+    pub fn known_methods(mut self, methods: KnownMethods) -> Self {
+        self.methods = methods;
         self
     }
 
@@ -82,9 +91,10 @@ where
         if options.is_some_and(|options| options.disabled) {
             return next.run(request, extensions).await;
         }
+        let method = self.methods.name(request.method());
         let name = options
             .and_then(|options| options.operation_name.clone())
-            .unwrap_or_else(|| method_key(request.method()));
+            .unwrap_or_else(|| method.clone());
         let mut builder = self
             .tracer
             .span_builder(name)
@@ -97,8 +107,8 @@ where
         let span = builder.start();
         if span.is_recording() {
             let url = request.url();
-            span.set_tag(tags::HTTP_METHOD, method_key(request.method()))
-                .set_tag(tags::HTTP_URL, self.urls.redact(url.as_str()));
+            tag_method(&span, request.method(), method);
+            span.set_tag(tags::HTTP_URL, self.urls.redact(url.as_str()));
             if let Some(host) = url.host_str() {
                 tag_peer_host(&span, host, url.port_or_known_default());
             }
@@ -107,11 +117,14 @@ where
             inject_headers(&self.tracer, &context, request.headers_mut());
         }
 
-        let guard = FinishGuard::new(span.clone(), FinishReason::Cancelled);
+        let mut guard = FinishGuard::new(span.clone(), FinishReason::Cancelled);
+        if has_secrets(request.url()) {
+            guard = guard.redacting(&self.urls, request.url().as_str());
+        }
         match next.run(request, extensions).instrument(span).await {
             Ok(response) => Ok(self.on_response(response, guard)),
             Err(error) => {
-                record_call_error(guard.span(), &error);
+                record_call_error(&guard, &self.urls, &error);
                 guard.finish(FinishReason::Error);
                 Err(error)
             }
@@ -129,7 +142,7 @@ impl<T> TracingMiddleware<T> {
                 tag_peer_addr(span, addr);
             }
             if status.is_server_error() {
-                record_server_error(span, status);
+                record_server_error(&guard, status);
             }
         }
         if self
@@ -142,4 +155,12 @@ impl<T> TracingMiddleware<T> {
             finish_at_body_end(response, guard)
         }
     }
+}
+
+/// Whether `url` has parts that `http.url` and error texts must not show.
+fn has_secrets(url: &reqwest::Url) -> bool {
+    url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
 }

@@ -8,7 +8,7 @@ use bytes::Buf;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
-use crate::finish::{FinishGuard, FinishReason, record_failure, run_active};
+use crate::finish::{FinishGuard, FinishReason, run_active};
 
 pin_project! {
     /// A response body that finishes its span at its end ([`FinishReason::Complete`]): when
@@ -93,7 +93,7 @@ where
             }
             Poll::Ready(Some(Err(error))) => {
                 if let Some(guard) = this.guard {
-                    record_failure(guard.span(), error);
+                    guard.record_failure(error);
                 }
                 FinishReason::BodyError
             }

@@ -4,10 +4,11 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use http::header::CONTENT_TYPE;
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, StatusCode, Uri};
 use opentracing_core::{Span, in_span, logs, tags};
 
-use crate::url::bounded;
+use crate::bound::{bounded, bounded_copy};
+use crate::url::UrlRedactor;
 
 /// The tag that records why a span finished; its value is a [`FinishReason`] string.
 pub const FINISH_REASON: &str = "finish.reason";
@@ -93,16 +94,86 @@ impl FinishAt {
 /// Owns a span until it finishes, so that it finishes exactly once with a
 /// [`FINISH_REASON`]: the one given to [`finish`](Self::finish), or the one given for a drop
 /// if the guard is dropped first (a cancelled future, a body dropped half way).
+///
+/// Errors it records ([`redact`](Self::redact)) never quote the secrets of the request's
+/// URL, once told the URL.
 #[derive(Debug)]
 pub struct FinishGuard {
     span: Span,
     on_drop: FinishReason,
+    /// The request's URL, when it has secrets that error texts might quote.
+    url: Option<Box<SecretUrl>>,
+}
+
+/// A URL with secrets, and how to hide them.
+#[derive(Debug)]
+struct SecretUrl {
+    redactor: UrlRedactor,
+    url: UrlText,
+}
+
+#[derive(Debug)]
+enum UrlText {
+    Uri(Uri),
+    Text(Box<str>),
 }
 
 impl FinishGuard {
     /// Guards `span`, which finishes with `on_drop` if the guard is dropped.
     pub fn new(span: Span, on_drop: FinishReason) -> Self {
-        Self { span, on_drop }
+        Self {
+            span,
+            on_drop,
+            url: None,
+        }
+    }
+
+    /// The same guard, hiding the secrets of `url` (the request's) from the texts it
+    /// [redacts](Self::redact) as `redactor` hides them from `http.url`.
+    pub fn redacting(self, redactor: &UrlRedactor, url: &str) -> Self {
+        let text = UrlText::Text(url.into());
+        self.with_url(redactor, text)
+    }
+
+    /// [`redacting`](Self::redacting) a request's URI, kept only when it has a query or
+    /// userinfo (nothing to hide otherwise).
+    pub(crate) fn redacting_uri(self, redactor: &UrlRedactor, uri: &Uri) -> Self {
+        let userinfo = uri.authority().is_some_and(|a| a.as_str().contains('@'));
+        if uri.query().is_none() && !userinfo {
+            return self;
+        }
+        self.with_url(redactor, UrlText::Uri(uri.clone()))
+    }
+
+    fn with_url(mut self, redactor: &UrlRedactor, url: UrlText) -> Self {
+        let redactor = redactor.clone();
+        self.url = Some(Box::new(SecretUrl { redactor, url }));
+        self
+    }
+
+    /// `text` (an error message that may quote the request's URL) without the URL's
+    /// secrets, cut to [`MAX_TAG_VALUE_LEN`](crate::MAX_TAG_VALUE_LEN) bytes; see
+    /// [`UrlRedactor::redact_text`].
+    pub fn redact(&self, text: &str) -> String {
+        let Some(secret) = &self.url else {
+            return bounded_copy(text);
+        };
+        let redacted = match &secret.url {
+            UrlText::Uri(uri) => secret.redactor.redact_text(text, &uri.to_string()),
+            UrlText::Text(url) => secret.redactor.redact_text(text, url),
+        };
+        bounded(redacted)
+    }
+
+    /// Tags `error=true` and logs the error's type and its [redacted](Self::redact) message.
+    pub(crate) fn record_failure<E: fmt::Display>(&self, error: &E) {
+        if self.span.is_recording() {
+            self.span.set_tag(tags::ERROR, true).log_kv([
+                (logs::EVENT, "error".to_owned()),
+                (logs::ERROR_KIND, std::any::type_name::<E>().to_owned()),
+                (logs::MESSAGE, self.redact(&error.to_string())),
+            ]);
+        }
     }
 
     /// The span.
@@ -141,16 +212,5 @@ pub(crate) fn run_active<R>(guard: &mut Option<FinishGuard>, f: impl FnOnce() ->
             }
             resume_unwind(panic)
         }
-    }
-}
-
-/// Tags `error=true` and logs the error's kind and message.
-pub(crate) fn record_failure<E: fmt::Display>(span: &Span, error: &E) {
-    if span.is_recording() {
-        span.set_tag(tags::ERROR, true).log_kv([
-            (logs::EVENT, "error".to_owned()),
-            (logs::ERROR_KIND, std::any::type_name::<E>().to_owned()),
-            (logs::MESSAGE, bounded(error.to_string())),
-        ]);
     }
 }

@@ -11,7 +11,7 @@ use http_body::Body;
 use pin_project_lite::pin_project;
 
 use crate::body::TracedBody;
-use crate::finish::{FinishGuard, FinishReason, record_failure, run_active};
+use crate::finish::{FinishGuard, FinishReason, run_active};
 use crate::response::ResponseConfig;
 
 pin_project! {
@@ -66,7 +66,7 @@ where
             }
             (Err(error), guard) => {
                 if let Some(guard) = guard {
-                    record_failure(guard.span(), &error);
+                    guard.record_failure(&error);
                     guard.finish(FinishReason::Error);
                 }
                 Err(error)

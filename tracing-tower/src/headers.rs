@@ -6,7 +6,7 @@ use http::HeaderMap;
 use http::header::{AUTHORIZATION, COOKIE, HeaderName, PROXY_AUTHORIZATION, SET_COOKIE};
 use opentracing_core::{Key, Span};
 
-use crate::url::bounded;
+use crate::bound::bounded;
 
 /// What replaces the value of a captured header that holds credentials.
 pub const REDACTED_HEADER: &str = "[redacted]";

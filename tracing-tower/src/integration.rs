@@ -4,5 +4,5 @@
 
 pub use crate::client::inject::inject_headers;
 pub use crate::finish::FinishGuard;
-pub use crate::operation_name::method_key;
+pub use crate::method::tag_method;
 pub use crate::peer::{tag_peer_addr, tag_peer_host};

@@ -72,11 +72,13 @@
 //! 1.88.
 
 mod body;
+mod bound;
 pub mod client;
 mod finish;
 mod future;
 mod headers;
 pub mod integration;
+mod method;
 mod operation_name;
 mod peer;
 mod response;
@@ -84,14 +86,16 @@ pub mod server;
 mod url;
 
 pub use body::TracedBody;
+pub use bound::MAX_TAG_VALUE_LEN;
 pub use client::{ClientTracing, ClientTracingLayer};
 pub use finish::{FINISH_REASON, FinishAt, FinishReason};
 pub use future::ResponseFuture;
 pub use headers::REDACTED_HEADER;
+pub use method::{HTTP_METHOD_ORIGINAL, KnownMethods, OTHER_METHOD};
 pub use operation_name::{DefaultOperationName, MakeOperationName};
 pub use peer::{DefaultPeerAddr, PeerAddr, RemoteAddr};
 pub use server::{InboundContext, OnRequest, RequestFilter, ServerTracing, ServerTracingLayer};
-pub use url::{MAX_TAG_VALUE_LEN, REDACTED, UrlRedactor};
+pub use url::{REDACTED, UrlRedactor};
 
 /// The `component` tag of the spans these layers start.
 pub const COMPONENT: &str = "tracing-tower";

@@ -1,30 +1,36 @@
 //! The hook that names a request's span.
 
-use http::{Method, Request};
+use http::Request;
 use opentracing_core::Key;
+
+use crate::bound::bounded;
 
 /// Names the span of a request: a hook of both layers. Implemented by
 /// [`DefaultOperationName`] and by closures `Fn(&Request<B>) -> String`.
 ///
 /// Names should have low cardinality: a route template such as `GET /users/{id}`, never a
-/// path with ids in it.
+/// path with ids in it. The layers cut a name longer than
+/// [`MAX_TAG_VALUE_LEN`](crate::MAX_TAG_VALUE_LEN) bytes.
 ///
 /// Closures return a `String` rather than any `Into<Key>`: a closure returning a borrowed
 /// `&'static str` would make the layer's futures fail rustc's `Send` checks inside spawned
 /// tasks (the returned lifetime is forgotten there). A type of your own can implement this
 /// trait and return a borrowed [`Key`] without allocating.
 pub trait MakeOperationName<B> {
-    /// The operation name for `request`.
-    fn make_operation_name(&self, request: &Request<B>) -> Key;
+    /// The operation name for `request`, whose method the span records as `method`: its
+    /// name, or [`_OTHER`](crate::OTHER_METHOD) for a method outside the layer's
+    /// [`KnownMethods`](crate::KnownMethods). Use `method` rather than the request's own,
+    /// so that a client sending methods of its own cannot mint span names.
+    fn make_operation_name(&self, request: &Request<B>, method: &Key) -> Key;
 }
 
-/// Names a span by the request's method, such as `GET`.
+/// Names a span by the request's method as recorded, such as `GET` (or `_OTHER`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DefaultOperationName;
 
 impl<B> MakeOperationName<B> for DefaultOperationName {
-    fn make_operation_name(&self, request: &Request<B>) -> Key {
-        method_key(request.method())
+    fn make_operation_name(&self, _: &Request<B>, method: &Key) -> Key {
+        method.clone()
     }
 }
 
@@ -32,25 +38,19 @@ impl<B, F> MakeOperationName<B> for F
 where
     F: Fn(&Request<B>) -> String,
 {
-    fn make_operation_name(&self, request: &Request<B>) -> Key {
+    fn make_operation_name(&self, request: &Request<B>, _: &Key) -> Key {
         Key::Owned(self(request))
     }
 }
 
-/// The method's name as a span tag value or operation name, without allocating for the
-/// standard methods.
-pub fn method_key(method: &Method) -> Key {
-    let name = match *method {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        Method::PATCH => "PATCH",
-        Method::CONNECT => "CONNECT",
-        Method::TRACE => "TRACE",
-        _ => return Key::Owned(method.as_str().to_owned()),
-    };
-    Key::Borrowed(name)
+/// The span name `make` gives `request`, cut to the tag bound.
+pub(crate) fn operation_name<B, N: MakeOperationName<B>>(
+    make: &N,
+    request: &Request<B>,
+    method: &Key,
+) -> Key {
+    match make.make_operation_name(request, method) {
+        Key::Owned(name) => Key::Owned(bounded(name)),
+        name => name,
+    }
 }

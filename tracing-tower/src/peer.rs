@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use http::Extensions;
 use opentracing_core::{Span, tags};
 
+use crate::bound::bounded_copy;
+
 /// The remote address of a request's connection, as a request extension.
 ///
 /// hyper does not record the peer's address on requests. A server that accepts connections
@@ -82,13 +84,14 @@ pub(crate) fn tag_peer_uri(span: &Span, uri: &http::Uri) {
 }
 
 /// Tags a request's target host as `peer.hostname`, or as `peer.ipv4`/`peer.ipv6` when it is
-/// an address (IPv6 in brackets or not), and `peer.port` when known.
+/// an address (IPv6 in brackets or not), and `peer.port` when known. A host name longer than
+/// [`MAX_TAG_VALUE_LEN`](crate::MAX_TAG_VALUE_LEN) bytes is cut.
 pub fn tag_peer_host(span: &Span, host: &str, port: Option<u16>) {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     match bare.parse::<std::net::IpAddr>() {
         Ok(ip) if ip.is_ipv4() => span.set_tag(tags::PEER_HOST_IPV4, bare.to_owned()),
         Ok(_) => span.set_tag(tags::PEER_HOST_IPV6, bare.to_owned()),
-        Err(_) => span.set_tag(tags::PEER_HOSTNAME, host.to_owned()),
+        Err(_) => span.set_tag(tags::PEER_HOSTNAME, bounded_copy(host)),
     };
     if let Some(port) = port {
         span.set_tag(tags::PEER_PORT, i64::from(port));

@@ -2,12 +2,10 @@
 
 use std::sync::Arc;
 
+use crate::bound::bounded;
+
 /// What replaces a query value whose parameter is not allowed.
 pub const REDACTED: &str = "REDACTED";
-
-/// The longest tag value written, in bytes; longer values are cut at a character boundary
-/// and end with `…`.
-pub const MAX_TAG_VALUE_LEN: usize = 2048;
 
 /// Writes URLs for the `http.url` tag without secrets: the userinfo (`user:password@`) and
 /// the fragment are removed, and every query value is replaced by [`REDACTED`] unless its
@@ -43,7 +41,7 @@ impl UrlRedactor {
     }
 
     /// `url` (absolute, or a path with a query) without userinfo, fragment or disallowed
-    /// query values, at most [`MAX_TAG_VALUE_LEN`] bytes.
+    /// query values, at most [`MAX_TAG_VALUE_LEN`](crate::MAX_TAG_VALUE_LEN) bytes.
     pub fn redact(&self, url: &str) -> String {
         let url = url.split_once('#').map_or(url, |(before, _)| before);
         match url.split_once('?') {
@@ -90,6 +88,67 @@ impl UrlRedactor {
     fn allows(&self, name: &str) -> bool {
         self.allowed.iter().any(|allowed| **allowed == *name)
     }
+
+    /// `text` (an error message, say) without the secrets of `url`: `url` as written becomes
+    /// its [redacted](Self::redact) form, and its userinfo, user name, password, query,
+    /// fragment and redacted query values become [`REDACTED`] wherever else they appear.
+    /// Pieces shorter than four bytes are left alone (a value such as `1` is no secret, and
+    /// would mangle the text).
+    ///
+    /// ```
+    /// use tracing_tower::UrlRedactor;
+    ///
+    /// let url = "http://me:hunter22@api.example/v1?api_key=SECRET1";
+    /// let message = format!("error sending request for url ({url}): SECRET1 refused");
+    /// assert_eq!(
+    ///     UrlRedactor::default().redact_text(&message, url),
+    ///     "error sending request for url (http://api.example/v1?api_key=REDACTED): REDACTED refused",
+    /// );
+    /// ```
+    pub fn redact_text(&self, text: &str, url: &str) -> String {
+        let redacted = self.redact(url);
+        if redacted == url {
+            return text.to_owned();
+        }
+        let mut out = text.replace(url, &redacted);
+        let mut secrets = self.secrets(url);
+        secrets.sort_unstable_by_key(|secret| std::cmp::Reverse(secret.len()));
+        for secret in secrets {
+            if out.contains(secret) {
+                out = out.replace(secret, REDACTED);
+            }
+        }
+        out
+    }
+
+    /// The pieces of `url` that [`redact`](Self::redact) removes or hides, four bytes or
+    /// longer.
+    fn secrets<'u>(&self, url: &'u str) -> Vec<&'u str> {
+        let mut secrets = Vec::new();
+        let (url, fragment) = url.split_once('#').unwrap_or((url, ""));
+        secrets.push(fragment);
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let rest = base.split_once("://").map_or(base, |(_, rest)| rest);
+        let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+        if let Some((userinfo, _)) = authority.rsplit_once('@') {
+            let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+            secrets.extend([userinfo, user, password]);
+        }
+        let hidden: Vec<&str> = query
+            .split('&')
+            .filter_map(|pair| match pair.split_once('=') {
+                Some((name, value)) if !self.allows(name) => Some(value),
+                None if !self.allows(pair) => Some(pair),
+                _ => None,
+            })
+            .collect();
+        if !hidden.is_empty() {
+            secrets.push(query);
+            secrets.extend(hidden);
+        }
+        secrets.retain(|secret| secret.len() >= 4);
+        secrets
+    }
 }
 
 /// Appends `base` (scheme, authority and path, or an authority alone as in `CONNECT`)
@@ -114,20 +173,6 @@ fn push_without_userinfo(out: &mut String, base: &str) {
     }
     out.push_str(host);
     out.push_str(path);
-}
-
-/// `value`, cut to at most [`MAX_TAG_VALUE_LEN`] bytes at a character boundary.
-pub(crate) fn bounded(mut value: String) -> String {
-    if value.len() > MAX_TAG_VALUE_LEN {
-        let ellipsis = '…';
-        let mut end = MAX_TAG_VALUE_LEN - ellipsis.len_utf8();
-        while !value.is_char_boundary(end) {
-            end -= 1;
-        }
-        value.truncate(end);
-        value.push(ellipsis);
-    }
-    value
 }
 
 #[cfg(test)]
@@ -198,10 +243,39 @@ mod tests {
 
     #[test]
     fn bounds_long_values_at_a_character_boundary() {
-        let long = format!("/{}", "é".repeat(MAX_TAG_VALUE_LEN));
+        let long = format!("/{}", "é".repeat(crate::MAX_TAG_VALUE_LEN));
         let tag = UrlRedactor::default().redact(&long);
-        assert!(tag.len() <= MAX_TAG_VALUE_LEN);
+        assert!(tag.len() <= crate::MAX_TAG_VALUE_LEN);
         assert!(tag.ends_with('…'));
-        assert_eq!(bounded("short".into()), "short");
+    }
+
+    #[test]
+    fn texts_lose_every_secret_of_the_url() {
+        let redactor = UrlRedactor::allowing(["page"]);
+        let url = "https://alice:pass-word@api.example/v1?api_key=SECRET-1&page=2&token#frag-ment";
+        let message = format!(
+            "error for url ({url}); retried alice:pass-word with SECRET-1, pass-word, ?api_key=SECRET-1&page=2&token, frag-ment"
+        );
+        let text = redactor.redact_text(&message, url);
+        for secret in ["alice", "pass-word", "SECRET-1", "frag-ment", "token"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(text.starts_with(
+            "error for url (https://api.example/v1?api_key=REDACTED&page=2&REDACTED);"
+        ));
+    }
+
+    #[test]
+    fn texts_about_urls_without_secrets_are_kept() {
+        let redactor = UrlRedactor::allowing(["page"]);
+        for url in ["http://api.example/v1", "/p?page=2"] {
+            let message = format!("error for url ({url}) at 1");
+            assert_eq!(redactor.redact_text(&message, url), message);
+        }
+        // Short pieces are redacted in the URL, not elsewhere.
+        assert_eq!(
+            redactor.redact_text("(http://a@b/p?q=1) a 1", "http://a@b/p?q=1"),
+            "(http://b/p?q=REDACTED) a 1"
+        );
     }
 }

@@ -7,6 +7,7 @@ use tower_layer::Layer;
 
 use super::ClientTracing;
 use crate::finish::FinishAt;
+use crate::method::KnownMethods;
 use crate::operation_name::DefaultOperationName;
 use crate::response::ResponseConfig;
 use crate::url::UrlRedactor;
@@ -34,6 +35,7 @@ pub struct ClientTracingLayer<T = GlobalTracer, N = DefaultOperationName> {
 pub(super) struct ClientConfig {
     pub(super) component: &'static str,
     pub(super) urls: UrlRedactor,
+    pub(super) methods: KnownMethods,
     pub(super) response: Arc<ResponseConfig>,
 }
 
@@ -42,6 +44,7 @@ impl Default for ClientConfig {
         Self {
             component: crate::COMPONENT,
             urls: UrlRedactor::default(),
+            methods: KnownMethods::default(),
             response: Arc::default(),
         }
     }
@@ -84,6 +87,13 @@ impl<T, N> ClientTracingLayer<T, N> {
         I::Item: Into<String>,
     {
         Arc::make_mut(&mut self.config).urls = UrlRedactor::allowing(names);
+        self
+    }
+
+    /// The methods recorded by name; others are recorded as `_OTHER`
+    /// ([`KnownMethods`]: RFC 9110's, `PATCH` and `QUERY` by default).
+    pub fn known_methods(mut self, methods: KnownMethods) -> Self {
+        Arc::make_mut(&mut self.config).methods = methods;
         self
     }
 

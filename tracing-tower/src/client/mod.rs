@@ -27,9 +27,11 @@
 //! - **Starts** in [`ClientTracing::call`](tower_service::Service::call): a child of the
 //!   [`SpanContext`](opentracing_core::SpanContext) in the request extensions if there is
 //!   one (an explicit parent), else of the active span, else a new trace. Tagged
-//!   `span.kind=client`, `component`, `http.method`, `http.url` (without userinfo, query
-//!   values redacted) and `peer.hostname` (or `peer.ipv4`/`peer.ipv6`) and `peer.port` from
-//!   the URI.
+//!   `span.kind=client`, `component`, `http.method` (`_OTHER` for a method outside the
+//!   [`KnownMethods`](crate::KnownMethods), as the server layer does), `http.url` (without
+//!   userinfo, query values redacted) and `peer.hostname` (or `peer.ipv4`/`peer.ipv6`) and
+//!   `peer.port` from the URI, each cut to [`MAX_TAG_VALUE_LEN`](crate::MAX_TAG_VALUE_LEN)
+//!   bytes.
 //! - **Injects** its context into the request headers with the tracer's `HttpHeaders`
 //!   codecs, unless the request already has one of the headers they write: a caller that
 //!   sets trace headers itself keeps them, and none is added.

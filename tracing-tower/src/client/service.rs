@@ -11,7 +11,8 @@ use tower_service::Service;
 use super::ClientTracingLayer;
 use super::inject::inject_headers;
 use crate::finish::{FinishGuard, FinishReason, run_active};
-use crate::operation_name::{MakeOperationName, method_key};
+use crate::method::tag_method;
+use crate::operation_name::{MakeOperationName, operation_name};
 use crate::peer::tag_peer_uri;
 use crate::{ResponseFuture, TracedBody};
 
@@ -59,7 +60,8 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let layer = &self.layer;
         let config = &layer.config;
-        let name = layer.make_operation_name.make_operation_name(&request);
+        let method = config.methods.name(request.method());
+        let name = operation_name(&layer.make_operation_name, &request, &method);
         let explicit_parent = request.extensions().get::<SpanContext>().cloned();
         let span = layer
             .tracer
@@ -69,15 +71,18 @@ where
             .tag(tags::COMPONENT, config.component)
             .start();
         if span.is_recording() {
-            span.set_tag(tags::HTTP_METHOD, method_key(request.method()))
-                .set_tag(tags::HTTP_URL, config.urls.redact_uri(request.uri()));
+            tag_method(&span, request.method(), method);
+            span.set_tag(tags::HTTP_URL, config.urls.redact_uri(request.uri()));
             tag_peer_uri(&span, request.uri());
         }
         if let Some(context) = span.context() {
             inject_headers(&layer.tracer, &context, request.headers_mut());
         }
         // A no-op span has nothing to activate or finish.
-        let mut guard = (!span.is_noop()).then(|| FinishGuard::new(span, FinishReason::Cancelled));
+        let mut guard = (!span.is_noop()).then(|| {
+            FinishGuard::new(span, FinishReason::Cancelled)
+                .redacting_uri(&config.urls, request.uri())
+        });
         let head_request = request.method() == Method::HEAD;
         let inner = run_active(&mut guard, || self.inner.call(request));
         ResponseFuture::new(inner, guard, config.response.clone(), head_request)

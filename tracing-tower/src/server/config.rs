@@ -5,6 +5,7 @@ use std::sync::Arc;
 use http::HeaderName;
 
 use crate::headers::HeaderCapture;
+use crate::method::KnownMethods;
 use crate::response::ResponseConfig;
 use crate::server::InboundContext;
 use crate::url::UrlRedactor;
@@ -13,6 +14,7 @@ use crate::url::UrlRedactor;
 pub(crate) struct ServerConfig {
     pub(crate) component: &'static str,
     pub(crate) urls: UrlRedactor,
+    pub(crate) methods: KnownMethods,
     pub(crate) request_headers: HeaderCapture,
     pub(crate) peer_service_header: Option<HeaderName>,
     pub(crate) inbound: InboundContext,
@@ -24,6 +26,7 @@ impl Default for ServerConfig {
         Self {
             component: crate::COMPONENT,
             urls: UrlRedactor::default(),
+            methods: KnownMethods::default(),
             request_headers: HeaderCapture::default(),
             peer_service_header: None,
             inbound: InboundContext::default(),

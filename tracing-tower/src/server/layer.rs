@@ -10,6 +10,7 @@ use super::config::ServerConfig;
 use super::{InboundContext, ServerTracing};
 use crate::finish::FinishAt;
 use crate::headers::HeaderCapture;
+use crate::method::KnownMethods;
 use crate::operation_name::DefaultOperationName;
 use crate::peer::DefaultPeerAddr;
 use crate::url::UrlRedactor;
@@ -141,6 +142,13 @@ impl<T, N, F, P, R> ServerTracingLayer<T, N, F, P, R> {
         I::Item: Into<String>,
     {
         self.config_mut().urls = UrlRedactor::allowing(names);
+        self
+    }
+
+    /// The methods recorded by name; others are recorded as `_OTHER`
+    /// ([`KnownMethods`]: RFC 9110's, `PATCH` and `QUERY` by default).
+    pub fn known_methods(mut self, methods: KnownMethods) -> Self {
+        self.config_mut().methods = methods;
         self
     }
 

@@ -17,7 +17,11 @@
 //! - **Is tagged** with `span.kind=server`, `component`, `http.method`, `http.url` (without
 //!   userinfo, query values redacted), `peer.ipv4`/`peer.ipv6` and `peer.port` when the peer
 //!   address is known ([`RemoteAddr`](crate::RemoteAddr)), and, when the response headers are
-//!   ready, `http.status_code`, with `error=true` for a 5xx.
+//!   ready, `http.status_code`, with `error=true` for a 5xx. A method outside the
+//!   [`KnownMethods`](crate::KnownMethods) is recorded as `_OTHER`, in the span name too,
+//!   with the method as sent in [`http.request.method_original`](crate::HTTP_METHOD_ORIGINAL);
+//!   every value made from the request is cut to [`MAX_TAG_VALUE_LEN`](crate::MAX_TAG_VALUE_LEN)
+//!   bytes, so no request can make a span larger than a few such values.
 //! - **Finishes** exactly once, and tags [`finish.reason`](crate::FINISH_REASON) with why:
 //!   - `complete`: the body has been sent to its end: its last frame, or as many bytes as
 //!     its length; at the headers for a response without a body (to `HEAD`, `1xx`, `204`,

@@ -9,10 +9,11 @@ use opentracing_core::{ExtractCarrier, PropagationError, Span, SpanContext, Trac
 use tower_service::Service;
 
 use super::{InboundContext, OnRequest, RequestFilter, ServerTracingLayer};
+use crate::bound::bounded;
 use crate::finish::{FinishGuard, FinishReason, run_active};
-use crate::operation_name::{MakeOperationName, method_key};
+use crate::method::tag_method;
+use crate::operation_name::{MakeOperationName, operation_name};
 use crate::peer::{PeerAddr, tag_peer_addr};
-use crate::url::bounded;
 use crate::{ResponseFuture, TracedBody};
 
 /// Middleware that gives each request a server span; made by [`ServerTracingLayer`].
@@ -75,7 +76,10 @@ where
         };
         request.extensions_mut().insert(span.clone());
         // A no-op span has nothing to activate or finish.
-        let mut guard = (!span.is_noop()).then(|| FinishGuard::new(span, FinishReason::Cancelled));
+        let urls = &self.layer.config.urls;
+        let mut guard = (!span.is_noop()).then(|| {
+            FinishGuard::new(span, FinishReason::Cancelled).redacting_uri(urls, request.uri())
+        });
         let inner = run_active(&mut guard, || self.inner.call(request));
         ResponseFuture::new(
             inner,
@@ -116,9 +120,10 @@ where
     {
         let layer = &self.layer;
         let config = &layer.config;
+        let method = config.methods.name(request.method());
         let builder = layer
             .tracer
-            .span_builder(layer.make_operation_name.make_operation_name(request))
+            .span_builder(operation_name(&layer.make_operation_name, request, &method))
             .ignore_active_span()
             .tag(tags::SPAN_KIND, tags::SPAN_KIND_RPC_SERVER)
             .tag(tags::COMPONENT, config.component);
@@ -130,8 +135,8 @@ where
         if !span.is_recording() {
             return span;
         }
-        span.set_tag(tags::HTTP_METHOD, method_key(request.method()))
-            .set_tag(tags::HTTP_URL, config.urls.redact_uri(request.uri()));
+        tag_method(&span, request.method(), method);
+        span.set_tag(tags::HTTP_URL, config.urls.redact_uri(request.uri()));
         if let Some(addr) = layer.peer_addr.peer_addr(request.extensions()) {
             tag_peer_addr(&span, addr);
         }
