@@ -145,10 +145,7 @@ impl<T> TracingMiddleware<T> {
                 record_server_error(&guard, status);
             }
         }
-        if self
-            .finish_at
-            .finishes_at_headers(status, response.headers())
-        {
+        if self.finish_at.finishes_at_headers(response.headers()) {
             guard.finish(FinishReason::Headers);
             response
         } else {

@@ -4,7 +4,7 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use http::header::CONTENT_TYPE;
-use http::{HeaderMap, StatusCode, Uri};
+use http::{HeaderMap, Uri};
 use opentracing_core::{Span, in_span, logs, tags};
 
 use crate::bound::{bounded, bounded_copy};
@@ -67,26 +67,25 @@ pub enum FinishAt {
     BodyEnd,
     /// As soon as the response headers are ready, for endless streams.
     Headers,
-    /// At the headers for responses that may never end (`101 Switching Protocols`, such as
-    /// WebSocket upgrades, and `text/event-stream`), at the body's end for the others.
+    /// At the headers for `text/event-stream` responses, which may never end; at the
+    /// body's end for the others. (A `101 Switching Protocols` answer, such as a WebSocket
+    /// upgrade, finishes at its headers as `complete` whatever the setting: it has no body,
+    /// and what follows on the connection is another protocol.)
     HeadersForStreams,
 }
 
 impl FinishAt {
-    /// Whether a response with this head finishes its span at the headers rather than at
-    /// the body's end.
-    pub fn finishes_at_headers(self, status: StatusCode, headers: &HeaderMap) -> bool {
+    /// Whether a response with these headers finishes its span at the headers rather than
+    /// at the body's end.
+    pub fn finishes_at_headers(self, headers: &HeaderMap) -> bool {
         match self {
             Self::BodyEnd => false,
             Self::Headers => true,
-            Self::HeadersForStreams => {
-                status == StatusCode::SWITCHING_PROTOCOLS
-                    || headers
-                        .get(CONTENT_TYPE)
-                        .and_then(|value| value.to_str().ok())
-                        .and_then(|value| value.split(';').next())
-                        .is_some_and(|media| media.trim().eq_ignore_ascii_case("text/event-stream"))
-            }
+            Self::HeadersForStreams => headers
+                .get(CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.split(';').next())
+                .is_some_and(|media| media.trim().eq_ignore_ascii_case("text/event-stream")),
         }
     }
 }

@@ -56,10 +56,7 @@ impl ResponseConfig {
         let guard = if bodyless {
             guard.finish(FinishReason::Complete);
             None
-        } else if self
-            .finish_at
-            .finishes_at_headers(status, response.headers())
-        {
+        } else if self.finish_at.finishes_at_headers(response.headers()) {
             guard.finish(FinishReason::Headers);
             None
         } else {

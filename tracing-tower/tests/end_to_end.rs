@@ -177,3 +177,82 @@ impl<I: Iterator + Unpin> futures_core::Stream for SlowStream<I> {
         std::task::Poll::Ready(self.0.next())
     }
 }
+
+/// A protocol upgrade over a real connection: the span finishes `complete` when the `101`
+/// is sent, under every `FinishAt`, while the upgraded connection goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protocol_upgrade_finishes_at_its_101() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tracing_tower::FinishAt;
+
+    for finish_at in [
+        FinishAt::BodyEnd,
+        FinishAt::Headers,
+        FinishAt::HeadersForStreams,
+    ] {
+        let recorder = Arc::new(InMemoryRecorder::new());
+        let tracer = tracer_speaking(W3cTraceContext, &recorder);
+        // Answers `101`, then echoes what comes over the upgraded connection.
+        let echo = service_fn(|mut request: Request<hyper::body::Incoming>| async move {
+            let upgrade = hyper::upgrade::on(&mut request);
+            tokio::spawn(async move {
+                let mut io = hyper_util::rt::TokioIo::new(upgrade.await.unwrap());
+                let mut buf = [0; 4];
+                io.read_exact(&mut buf).await.unwrap();
+                io.write_all(&buf).await.unwrap();
+            });
+            let response = http::Response::builder()
+                .status(http::StatusCode::SWITCHING_PROTOCOLS)
+                .header(http::header::CONNECTION, "upgrade")
+                .header(http::header::UPGRADE, "echo")
+                .body(String::new())
+                .unwrap();
+            Ok::<_, std::convert::Infallible>(response)
+        });
+        let service = ServerTracingLayer::new(tracer)
+            .finish_at(finish_at)
+            .layer(echo);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            hyper::server::conn::http1::Builder::new()
+                .serve_connection(
+                    hyper_util::rt::TokioIo::new(stream),
+                    hyper_util::service::TowerToHyperService::new(service),
+                )
+                .with_upgrades()
+                .await
+                .unwrap();
+        });
+
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(
+                b"GET /chat HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: echo\r\n\r\n",
+            )
+            .await
+            .unwrap();
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            head.push(stream.read_u8().await.unwrap());
+        }
+        assert!(head.starts_with(b"HTTP/1.1 101"), "{finish_at:?}");
+        // Finished at the 101, before the upgraded connection carried a byte.
+        let spans = wait_for(&recorder, 1).await;
+        assert_eq!(spans.len(), 1, "{finish_at:?}");
+        let span = &spans[0];
+        assert_eq!(
+            str_tag(span, tracing_tower::FINISH_REASON),
+            Some("complete")
+        );
+        assert_eq!(
+            span.tag(tags::HTTP_STATUS_CODE).and_then(|v| v.as_i64()),
+            Some(101)
+        );
+        stream.write_all(b"ping").await.unwrap();
+        let mut echoed = [0; 4];
+        stream.read_exact(&mut echoed).await.unwrap();
+        assert_eq!(&echoed, b"ping");
+    }
+}
