@@ -79,6 +79,9 @@ impl Collector {
     }
 }
 
+/// A deadline no healthy flush here comes near.
+const FLUSH: Duration = Duration::from_secs(30);
+
 fn builder(endpoint: http::Uri) -> ReporterBuilder<ZipkinJson> {
     Reporter::builder(endpoint, ZipkinJson::new("test")).batch_delay(Duration::from_secs(60))
 }
@@ -111,7 +114,10 @@ async fn batches_by_count_and_flushes() {
         .start(on_this_runtime())
         .unwrap();
     report(&reporter, 25);
-    reporter.flush().await;
+    // Full batches may have gone before the flush: it accounts for what was left.
+    let outcome = reporter.flush(FLUSH).await;
+    assert!(outcome.is_complete(), "{outcome:?}");
+    assert!((5..=25).contains(&outcome.sent), "{outcome:?}");
     assert_eq!(collector.spans(), 25);
     let metrics = reporter.metrics();
     assert_eq!(
@@ -146,7 +152,8 @@ async fn a_refused_connection_costs_counted_drops() {
         .start(on_this_runtime())
         .unwrap();
     report(&reporter, 5);
-    reporter.flush().await;
+    let outcome = reporter.flush(FLUSH).await;
+    assert_eq!((outcome.sent, outcome.dropped, outcome.pending), (0, 5, 0));
     let metrics = reporter.metrics();
     assert_eq!(metrics.dropped_send_failure, 5);
     assert_eq!(metrics.messages_dropped, 1);
@@ -165,11 +172,11 @@ async fn a_failing_collector_then_recovery() {
         .start(on_this_runtime())
         .unwrap();
     report(&reporter, 4);
-    reporter.flush().await;
+    reporter.flush(FLUSH).await;
     assert_eq!(reporter.metrics().dropped_send_failure, 4);
     assert!(reporter.last_error().unwrap().contains("500"));
     report(&reporter, 6);
-    reporter.flush().await;
+    reporter.flush(FLUSH).await;
     assert_eq!(collector.spans(), 6, "recovered");
     assert_eq!(reporter.metrics().spans_sent, 6);
 }
@@ -182,7 +189,7 @@ async fn a_slow_collector_times_out() {
         .start(on_this_runtime())
         .unwrap();
     report(&reporter, 2);
-    reporter.flush().await;
+    reporter.flush(FLUSH).await;
     assert_eq!(reporter.metrics().dropped_send_failure, 2);
     assert!(reporter.last_error().unwrap().contains("in time"));
 }
@@ -247,7 +254,7 @@ async fn a_span_too_large_to_send_is_dropped_alone() {
     for _ in 0..3 {
         tracer.start_span("small").finish();
     }
-    reporter.flush().await;
+    reporter.flush(FLUSH).await;
     let metrics = reporter.metrics();
     assert_eq!(metrics.dropped_encoding, 1);
     assert_eq!(collector.spans(), 3);
@@ -309,14 +316,101 @@ fn a_bad_endpoint_is_a_clear_error() {
 }
 
 #[test]
+#[should_panic(expected = "timers are disabled")]
 fn a_runtime_without_timers_is_refused_at_start() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let error = builder("http://127.0.0.1:9/api/v2/spans".parse().unwrap())
-        .start(Executor::Tokio(runtime.handle().clone()))
-        .unwrap_err();
-    assert!(error.to_string().contains("timers"), "{error}");
+    let _ = builder("http://127.0.0.1:9/api/v2/spans".parse().unwrap())
+        .start(Executor::Tokio(runtime.handle().clone()));
+}
+
+/// A collector that accepts connections and never reads or answers.
+async fn hanging_collector() -> http::Uri {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    format!("http://{addr}/").parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flush_returns_by_its_deadline_and_loses_nothing() {
+    // A full queue behind a collector that never answers, at a long request timeout: the
+    // flush used to wait for every request to time out in turn (41 s at 2 s each).
+    let reporter = builder(hanging_collector().await)
+        .max_queue_spans(10_000)
+        .max_batch_spans(100)
+        .request_timeout(Duration::from_secs(2))
+        .start(on_this_runtime())
+        .unwrap();
+    report(&reporter, 10_000);
+    let flushed = tokio::time::timeout(
+        Duration::from_secs(5),
+        reporter.flush(Duration::from_millis(300)),
+    )
+    .await
+    .expect("the flush kept its deadline");
+    assert_eq!(flushed.sent, 0, "{flushed:?}");
+    assert_eq!(flushed.pending + flushed.dropped, 10_000, "{flushed:?}");
+    assert!(
+        flushed.pending > 9_000,
+        "nothing but the message in flight may fail: {flushed:?}"
+    );
+    // What was not sent stays queued, and a shutdown settles every span.
+    let metrics = reporter.shutdown(Duration::from_millis(300)).await;
+    assert_eq!(
+        metrics.spans,
+        metrics.spans_sent + metrics.dropped(),
+        "{metrics:?}"
+    );
+}
+
+#[test]
+fn flush_blocking_returns_by_its_deadline() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let endpoint = runtime.block_on(hanging_collector());
+    let reporter = builder(endpoint)
+        .request_timeout(Duration::from_secs(30))
+        .start(Executor::OwnThread)
+        .unwrap();
+    report(&reporter, 50);
+    let started = std::time::Instant::now();
+    let flushed = reporter.flush_blocking(Duration::from_millis(200));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(flushed.pending, 50, "{flushed:?}");
+    assert!(!flushed.is_complete());
+}
+
+/// The threads of this process.
+fn threads() -> usize {
+    std::fs::read_dir("/proc/self/task").unwrap().count()
+}
+
+#[test]
+fn shutdown_starts_no_thread() {
+    // One thread for the whole test: a thread started by the shutdown would show.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let reporter = builder("http://127.0.0.1:9/".parse().unwrap())
+            .start(on_this_runtime())
+            .unwrap();
+        let before = threads();
+        let metrics = reporter.shutdown(Duration::from_secs(60)).await;
+        assert_eq!(metrics.spans, 0);
+        assert_eq!(threads(), before);
+    });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -344,7 +438,7 @@ async fn spans_an_otlp_collector_rejects_are_counted() {
         .start(on_this_runtime())
         .unwrap();
     report(&reporter, 5);
-    reporter.flush().await;
+    reporter.flush(FLUSH).await;
     let metrics = reporter.metrics();
     assert_eq!(
         (metrics.spans_sent, metrics.dropped_send_failure),

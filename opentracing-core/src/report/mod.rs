@@ -47,7 +47,7 @@ pub use encoder::Encoder;
 #[cfg(feature = "reporter")]
 pub use env::{ConfigError, EnvConfig, Exporter, ParentRoot, SamplerChoice};
 #[cfg(feature = "reporter")]
-pub use metrics::{DropReason, ReporterMetrics};
+pub use metrics::{DropReason, FlushOutcome, ReporterMetrics};
 #[cfg(feature = "otlp")]
 pub use otlp::OtlpJson;
 #[cfg(feature = "reporter")]

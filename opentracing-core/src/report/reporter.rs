@@ -11,7 +11,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::encoder::Encoder;
-use super::metrics::{Counters, DropReason, ReporterMetrics};
+use super::metrics::{Counters, DropReason, FlushOutcome, Progress, ReporterMetrics};
 use super::sender::{SendError, Sender};
 use crate::finished::FinishedSpan;
 use crate::recorder::Recorder;
@@ -61,8 +61,10 @@ impl StartError {
 ///   `max_batch_spans` spans and `max_batch_bytes` bytes. One request is in flight at a
 ///   time, each with a timeout; a failed request is not retried (its spans are counted as
 ///   dropped), so a down or slow collector costs counted drops, not memory or latency.
-/// - [`flush`](Self::flush) sends everything queued before it; [`shutdown`](Self::shutdown)
-///   sends what is left within a time limit and counts the rest.
+/// - [`flush`](Self::flush) sends everything queued before it, and returns by its deadline
+///   with what it could not send; [`shutdown`](Self::shutdown) sends what is left within a
+///   time limit and counts the rest. Neither starts a thread: the deadlines are kept by
+///   the runtime the reporter runs on.
 /// - Its own requests carry `b3: 0` and are made with a plain HTTP client, never a traced one.
 ///
 /// ```no_run
@@ -98,6 +100,8 @@ struct Handle {
     max_queue_bytes: usize,
     max_batch_spans: u64,
     state: Arc<State>,
+    /// The runtime the worker runs on, for the flush deadlines.
+    runtime: tokio::runtime::Handle,
 }
 
 /// What both sides share.
@@ -115,9 +119,12 @@ struct State {
 }
 
 enum Control {
-    Flush(oneshot::Sender<()>),
+    Flush,
     Shutdown(Instant, oneshot::Sender<()>),
 }
+
+/// How long a blocking caller waits past its deadline for the worker's answer.
+const ANSWER_GRACE: Duration = Duration::from_millis(250);
 
 /// Configures a [`Reporter`]; made by [`Reporter::builder`].
 #[derive(Debug)]
@@ -163,20 +170,21 @@ impl Reporter {
         let state = &handle.state;
         state.counters.reported();
         if handle.closed.load(Ordering::Acquire) {
-            state.counters.dropped(DropReason::Shutdown, 1);
+            state.counters.refused(DropReason::Shutdown);
             return;
         }
         let size = estimated_size(&span);
         let queued = state.queued_bytes.fetch_add(size, Ordering::AcqRel);
         if queued + size > handle.max_queue_bytes {
             state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
-            state.counters.dropped(DropReason::QueueFull, 1);
+            state.counters.refused(DropReason::QueueFull);
             return;
         }
         // Counted before the worker can take it, so the gauge never goes below zero.
         let queued = state.counters.queued(1);
         match handle.spans.try_send((span, size)) {
             Ok(()) => {
+                state.counters.accepted();
                 if queued.is_multiple_of(handle.max_batch_spans) {
                     state.batch_ready.notify_one();
                 }
@@ -188,7 +196,7 @@ impl Reporter {
                     mpsc::error::TrySendError::Full(_) => DropReason::QueueFull,
                     mpsc::error::TrySendError::Closed(_) => DropReason::Shutdown,
                 };
-                state.counters.dropped(reason, 1);
+                state.counters.refused(reason);
             }
         }
     }
@@ -203,34 +211,66 @@ impl Reporter {
         lock(&self.handle.state.last_error).clone()
     }
 
-    /// Sends every span queued before this call; returns once they are sent or dropped.
-    pub async fn flush(&self) {
-        let (done, sent) = oneshot::channel();
-        if self.handle.control.send(Control::Flush(done)).is_ok() {
-            let _ = sent.await;
+    /// Sends every span queued before this call, and returns once they are sent or
+    /// dropped, or when `timeout` has passed, with what became of them. Spans not sent by
+    /// then stay queued (a request in flight goes on) and are sent later. Runs on any
+    /// executor: the reporter's background task keeps the deadline.
+    pub async fn flush(&self, timeout: Duration) -> FlushOutcome {
+        self.flush_from(self.progress(), timeout).await
+    }
+
+    /// [`flush`](Self::flush), waiting on this thread. Do not call it from a task of the
+    /// runtime the reporter runs on.
+    pub fn flush_blocking(&self, timeout: Duration) -> FlushOutcome {
+        let before = self.progress();
+        let flushing = self.flush_from(before, timeout);
+        match block_on(flushing, timeout.saturating_add(ANSWER_GRACE)) {
+            Some(outcome) => outcome,
+            None => FlushOutcome::of(before, self.progress()),
         }
     }
 
-    /// [`flush`](Self::flush), waiting on this thread for at most `timeout`. Do not call
-    /// it from a task of the runtime the reporter runs on.
-    pub fn flush_blocking(&self, timeout: Duration) {
-        block_on(self.flush(), timeout);
+    fn progress(&self) -> Progress {
+        self.handle.state.counters.progress()
+    }
+
+    /// Asks the worker to send what is queued, and waits until the spans queued at
+    /// `before` are settled or the deadline has passed.
+    async fn flush_from(&self, before: Progress, timeout: Duration) -> FlushOutcome {
+        let counters = &self.handle.state.counters;
+        if self.handle.control.send(Control::Flush).is_ok() {
+            let deadline = after(timeout);
+            let (ring, mut rung) = oneshot::channel::<()>();
+            // On the worker's runtime, which has timers; dropped there if it has stopped.
+            let timer = self.handle.runtime.spawn(async move {
+                tokio::time::sleep_until(deadline).await;
+                let _ = ring.send(());
+            });
+            loop {
+                let settled_more = counters.settled_more();
+                tokio::pin!(settled_more);
+                settled_more.as_mut().enable();
+                if counters.progress().settled >= before.queued {
+                    break;
+                }
+                tokio::select! {
+                    () = settled_more => {}
+                    _ = &mut rung => break,
+                }
+            }
+            timer.abort();
+        }
+        FlushOutcome::of(before, self.progress())
     }
 
     /// Stops taking spans, sends what is queued until `timeout` has passed, counts the rest
     /// as dropped, and returns the final counters. Later reports are counted as dropped.
+    /// Runs on any executor: the reporter's background task ends its last request by the
+    /// deadline and answers then.
     pub async fn shutdown(&self, timeout: Duration) -> ReporterMetrics {
         if let Some(stopped) = self.stop(timeout) {
-            // A timer that needs no runtime: this may run on any executor.
-            let (ring, rung) = oneshot::channel::<()>();
-            std::thread::spawn(move || {
-                std::thread::sleep(timeout.saturating_add(Duration::from_secs(1)));
-                let _ = ring.send(());
-            });
-            tokio::select! {
-                _ = stopped => {}
-                _ = rung => {}
-            }
+            // An error means the worker is gone, having counted what it held.
+            let _ = stopped.await;
         }
         self.metrics()
     }
@@ -239,8 +279,8 @@ impl Reporter {
     /// the runtime the reporter runs on.
     pub fn shutdown_blocking(&self, timeout: Duration) -> ReporterMetrics {
         if let Some(stopped) = self.stop(timeout) {
-            // The worker keeps the deadline; the margin covers its last bookkeeping.
-            block_on(stopped, timeout.saturating_add(Duration::from_secs(1)));
+            // The worker keeps the deadline; the grace covers its last bookkeeping.
+            block_on(stopped, timeout.saturating_add(ANSWER_GRACE));
         }
         self.metrics()
     }
@@ -311,6 +351,12 @@ impl<E: Encoder> ReporterBuilder<E> {
     }
 
     /// Starts the background sender on `executor`.
+    ///
+    /// # Panics
+    ///
+    /// With [`Executor::Tokio`], if the runtime has no time driver (it was built without
+    /// `enable_time` or `enable_all`): tokio's own check, made here rather than later in
+    /// the background task.
     pub fn start(self, executor: Executor) -> Result<Reporter, StartError> {
         if self.endpoint.scheme_str() != Some("http") || self.endpoint.host().is_none() {
             return Err(StartError::new(format!(
@@ -321,45 +367,47 @@ impl<E: Encoder> ReporterBuilder<E> {
         let (spans, queue) = mpsc::channel(self.limits.max_queue_spans);
         let (control, commands) = mpsc::unbounded_channel();
         let state = Arc::new(State::default());
-        let handle = Arc::new(Handle {
-            spans,
-            control,
-            closed: AtomicBool::new(false),
-            max_queue_bytes: self.limits.max_queue_bytes,
-            max_batch_spans: self.limits.max_batch_spans as u64,
-            state: state.clone(),
-        });
         let timeout = self.limits.request_timeout;
+        let max_queue_bytes = self.limits.max_queue_bytes;
+        let max_batch_spans = self.limits.max_batch_spans as u64;
         let worker = Worker {
-            state,
+            state: state.clone(),
             queue,
             commands,
             sender: Sender::new(self.endpoint, self.encoder.content_type(), timeout),
             encoder: self.encoder,
             limits: self.limits,
         };
-        match executor {
+        let runtime = match executor {
             Executor::Tokio(handle) => {
                 let _inside = handle.enter();
-                // A runtime without timers would fail the worker later: fail here instead.
-                let sleep = std::panic::catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO)));
-                if sleep.is_err() {
-                    let reason = "the runtime has no timers: build it with enable_all()";
-                    return Err(StartError::new(reason));
-                }
+                // Tokio panics here, with its own message, on a runtime without timers.
+                drop(tokio::time::sleep(Duration::ZERO));
                 handle.spawn(worker.run());
+                handle.clone()
             }
             Executor::OwnThread => {
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
                     .map_err(|error| StartError::new(format!("no runtime: {error}")))?;
+                let handle = runtime.handle().clone();
                 std::thread::Builder::new()
                     .name("opentracing-reporter".into())
                     .spawn(move || runtime.block_on(worker.run()))
                     .map_err(|error| StartError::new(format!("no thread: {error}")))?;
+                handle
             }
-        }
+        };
+        let handle = Arc::new(Handle {
+            spans,
+            control,
+            closed: AtomicBool::new(false),
+            max_queue_bytes,
+            max_batch_spans,
+            state,
+            runtime,
+        });
         Ok(Reporter { handle })
     }
 }
@@ -404,9 +452,8 @@ impl<E: Encoder> Worker<E> {
             tokio::select! {
                 biased;
                 command = self.commands.recv() => match command {
-                    Some(Control::Flush(done)) => {
+                    Some(Control::Flush) => {
                         self.drain(&mut batch, None, true).await;
-                        let _ = done.send(());
                         continue;
                     }
                     Some(Control::Shutdown(deadline, done)) => {
@@ -499,21 +546,19 @@ impl<E: Encoder> Worker<E> {
             }
             let count = spans.len() as u64;
             let bytes = body.len() as u64;
+            // The error is kept before the spans are settled: a flush waiting on them reads it.
             match self.exchange(body, deadline).await {
                 Ok(answer) => {
                     let rejected = self.encoder.rejected_spans(&answer).min(count);
-                    self.state.counters.sent(count - rejected, bytes);
                     if rejected > 0 {
-                        self.state
-                            .counters
-                            .dropped(DropReason::SendFailure, rejected);
                         let error = format!("the collector rejected {rejected} of {count} spans");
                         *lock(&self.state.last_error) = Some(error);
                     }
+                    self.state.counters.sent(count - rejected, rejected, bytes);
                 }
                 Err(error) => {
-                    self.state.counters.failed(count);
                     *lock(&self.state.last_error) = Some(error.to_string());
+                    self.state.counters.failed(count);
                 }
             }
         }
