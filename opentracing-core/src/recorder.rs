@@ -12,6 +12,15 @@ use crate::finished::FinishedSpan;
 pub trait Recorder: Send + Sync + 'static {
     /// Takes one finished span.
     fn record(&self, span: FinishedSpan);
+
+    /// Whether spans that share their caller's span id (Zipkin's shared spans, see
+    /// [`join_shared_spans`](crate::reference::ReferenceTracerBuilder::join_shared_spans))
+    /// reach their destination intact: `true` by default; `false` for a recorder that
+    /// exports OTLP, which has no such flag (a backend would get two spans with one id). A
+    /// recorder that forwards to others answers for all of them.
+    fn supports_shared_spans(&self) -> bool {
+        true
+    }
 }
 
 /// A recorder that keeps every span in memory, in finish order: for tests, demos and the

@@ -248,4 +248,8 @@ impl Recorder for Tee {
         self.1.record(span.clone());
         self.0.record(span);
     }
+
+    fn supports_shared_spans(&self) -> bool {
+        self.0.supports_shared_spans()
+    }
 }

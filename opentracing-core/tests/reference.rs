@@ -224,6 +224,7 @@ fn joining_a_b3_span_shares_its_id() {
     let tracer = ReferenceTracer::builder("svc", recorder.clone())
         .propagator(Propagator::empty().codec(B3::multi()))
         .join_shared_spans(true)
+        .unwrap()
         .build();
     let inbound = headers(&[
         ("x-b3-traceid", "463ac35c9f6413ad48485a3953bb6124"),
@@ -352,6 +353,7 @@ fn a_joined_span_decides_when_the_caller_deferred_and_has_no_self_reference() {
     let tracer = ReferenceTracer::builder("svc", recorder.clone())
         .propagator(Propagator::empty().codec(B3::multi()))
         .join_shared_spans(true)
+        .unwrap()
         .build();
     let deferred = headers(&[
         ("x-b3-traceid", "463ac35c9f6413ad48485a3953bb6124"),

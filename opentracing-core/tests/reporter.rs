@@ -447,3 +447,29 @@ async fn spans_an_otlp_collector_rejects_are_counted() {
     );
     assert!(reporter.last_error().unwrap().contains("rejected 2 of 5"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joining_shared_spans_is_refused_when_reporting_otlp() {
+    let endpoint: http::Uri = "http://127.0.0.1:9/v1/traces".parse().unwrap();
+    let otlp = Reporter::builder(
+        endpoint.clone(),
+        opentracing_core::report::OtlpJson::new("edge"),
+    )
+    .start(on_this_runtime())
+    .unwrap();
+    let error = ReferenceTracer::builder("edge", Arc::new(otlp.clone()))
+        .join_shared_spans(true)
+        .unwrap_err();
+    assert!(error.to_string().contains("OTLP"), "{error}");
+    assert!(
+        ReferenceTracer::builder("edge", Arc::new(otlp))
+            .join_shared_spans(false)
+            .is_ok()
+    );
+    let zipkin = builder(endpoint).start(on_this_runtime()).unwrap();
+    assert!(
+        ReferenceTracer::builder("edge", Arc::new(zipkin))
+            .join_shared_spans(true)
+            .is_ok()
+    );
+}

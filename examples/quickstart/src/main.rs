@@ -243,4 +243,10 @@ impl Recorder for Fanout {
         }
         self.waterfall.record(span);
     }
+
+    fn supports_shared_spans(&self) -> bool {
+        self.reporter
+            .as_ref()
+            .is_none_or(Recorder::supports_shared_spans)
+    }
 }

@@ -17,5 +17,5 @@ pub use sampler::{
     AlwaysSample, NeverSample, ParentBased, RateLimitingSampler, RatioSampler, Sampler,
     SamplingInput,
 };
-pub use tracer::{ReferenceTracer, ReferenceTracerBuilder};
+pub use tracer::{ReferenceTracer, ReferenceTracerBuilder, SharedSpansUnsupported};
 pub use waterfall::{WaterfallRecorder, render_trace};

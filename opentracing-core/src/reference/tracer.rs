@@ -186,9 +186,32 @@ impl ReferenceTracerBuilder {
     /// Whether a server span continuing a B3 trace reuses the caller's span id, as Zipkin's
     /// own instrumentation does (a "shared" span), instead of starting a child. Off by
     /// default: W3C and OpenTracing expect a child.
-    pub fn join_shared_spans(mut self, join: bool) -> Self {
+    ///
+    /// # Errors
+    ///
+    /// [`SharedSpansUnsupported`] when joining is asked for and the recorder cannot record
+    /// such spans ([`Recorder::supports_shared_spans`]): a reporter speaking OTLP, which has
+    /// no shared flag, would send two spans with one id.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use opentracing_core::InMemoryRecorder;
+    /// use opentracing_core::reference::ReferenceTracer;
+    ///
+    /// # fn main() -> Result<(), opentracing_core::reference::SharedSpansUnsupported> {
+    /// let tracer = ReferenceTracer::builder("edge", Arc::new(InMemoryRecorder::new()))
+    ///     .join_shared_spans(true)?
+    ///     .build();
+    /// # drop(tracer);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn join_shared_spans(mut self, join: bool) -> Result<Self, SharedSpansUnsupported> {
+        if join && !self.inner.recorder.supports_shared_spans() {
+            return Err(SharedSpansUnsupported);
+        }
         self.inner.join_shared_spans = join;
-        self
+        Ok(self)
     }
 
     /// The tracer.
@@ -198,6 +221,23 @@ impl ReferenceTracerBuilder {
         }
     }
 }
+
+/// Why [`join_shared_spans`](ReferenceTracerBuilder::join_shared_spans) was refused: the
+/// recorder cannot record spans that share their caller's id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SharedSpansUnsupported;
+
+impl fmt::Display for SharedSpansUnsupported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "join_shared_spans: the recorder cannot record spans that share their caller's id \
+             (OTLP has no shared flag: a backend would get two spans with one id); report in \
+             Zipkin's encoding, or leave joining off",
+        )
+    }
+}
+
+impl std::error::Error for SharedSpansUnsupported {}
 
 fn is_server(options: &SpanOptions) -> bool {
     options.tags().any(|(key, value)| {

@@ -14,6 +14,12 @@ pub trait Encoder: Send + Sync + 'static {
     /// Appends the encoding of `spans` to `out`.
     fn encode(&self, spans: &[FinishedSpan], out: &mut Vec<u8>);
 
+    /// Whether the encoding can mark a span that shares its caller's span id (Zipkin's
+    /// `shared`); `true` by default.
+    fn supports_shared_spans(&self) -> bool {
+        true
+    }
+
     /// How many spans of an accepted message the collector's (2xx) `answer` says it
     /// rejected, such as OTLP's `partialSuccess`; none by default.
     fn rejected_spans(&self, answer: &[u8]) -> u64 {

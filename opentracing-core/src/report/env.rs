@@ -360,6 +360,10 @@ impl Recorder for Both {
         self.1.record(span.clone());
         self.0.record(span);
     }
+
+    fn supports_shared_spans(&self) -> bool {
+        self.0.supports_shared_spans() && self.1.supports_shared_spans()
+    }
 }
 
 /// Records nothing: the tracer still propagates.

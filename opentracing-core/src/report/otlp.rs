@@ -61,6 +61,11 @@ impl Encoder for OtlpJson {
         "application/json"
     }
 
+    /// OTLP has no flag for a span that shares its caller's id.
+    fn supports_shared_spans(&self) -> bool {
+        false
+    }
+
     fn encode(&self, spans: &[FinishedSpan], out: &mut Vec<u8>) {
         let mut by_service: BTreeMap<&str, Vec<&FinishedSpan>> = BTreeMap::new();
         for span in spans {

@@ -99,6 +99,7 @@ struct Handle {
     closed: AtomicBool,
     max_queue_bytes: usize,
     max_batch_spans: u64,
+    shared_spans: bool,
     state: Arc<State>,
     /// The runtime the worker runs on, for the flush deadlines.
     runtime: tokio::runtime::Handle,
@@ -301,6 +302,11 @@ impl Recorder for Reporter {
     fn record(&self, span: FinishedSpan) {
         self.report(span);
     }
+
+    /// What its encoding supports.
+    fn supports_shared_spans(&self) -> bool {
+        self.handle.shared_spans
+    }
 }
 
 impl fmt::Debug for Reporter {
@@ -370,6 +376,7 @@ impl<E: Encoder> ReporterBuilder<E> {
         let timeout = self.limits.request_timeout;
         let max_queue_bytes = self.limits.max_queue_bytes;
         let max_batch_spans = self.limits.max_batch_spans as u64;
+        let shared_spans = self.encoder.supports_shared_spans();
         let worker = Worker {
             state: state.clone(),
             queue,
@@ -405,6 +412,7 @@ impl<E: Encoder> ReporterBuilder<E> {
             closed: AtomicBool::new(false),
             max_queue_bytes,
             max_batch_spans,
+            shared_spans,
             state,
             runtime,
         });
