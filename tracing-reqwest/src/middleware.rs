@@ -7,7 +7,7 @@ use reqwest_middleware::{Middleware, Next};
 use tracing_tower::integration::{
     FinishGuard, inject_headers, tag_method, tag_peer_addr, tag_peer_host,
 };
-use tracing_tower::{FinishAt, FinishReason, KnownMethods, UrlRedactor};
+use tracing_tower::{FinishAt, FinishReason, KnownMethods, PropagationTargets, UrlRedactor};
 
 use crate::ClientSpanOptions;
 use crate::error::{record_call_error, record_server_error};
@@ -23,6 +23,7 @@ pub struct TracingMiddleware<T = GlobalTracer> {
     tracer: T,
     urls: UrlRedactor,
     methods: KnownMethods,
+    targets: PropagationTargets,
     finish_at: FinishAt,
 }
 
@@ -40,6 +41,7 @@ impl<T> TracingMiddleware<T> {
             tracer,
             urls: UrlRedactor::default(),
             methods: KnownMethods::default(),
+            targets: PropagationTargets::default(),
             finish_at: FinishAt::Headers,
         }
     }
@@ -59,6 +61,13 @@ impl<T> TracingMiddleware<T> {
     /// ([`KnownMethods`]: RFC 9110's, `PATCH` and `QUERY` by default).
     pub fn known_methods(mut self, methods: KnownMethods) -> Self {
         self.methods = methods;
+        self
+    }
+
+    /// The hosts that receive trace headers and baggage ([`PropagationTargets`]); every
+    /// host by default. Calls to other hosts still get a span.
+    pub fn propagate_to(mut self, targets: PropagationTargets) -> Self {
+        self.targets = targets;
         self
     }
 
@@ -113,7 +122,9 @@ where
                 tag_peer_host(&span, host, url.port_or_known_default());
             }
         }
-        if let Some(context) = span.context() {
+        if let Some(context) = span.context()
+            && self.targets.allows(request.url().host_str())
+        {
             inject_headers(&self.tracer, &context, request.headers_mut());
         }
 

@@ -475,3 +475,47 @@ async fn a_thousand_concurrent_calls_each_under_its_own_span() {
         "a call landed under another task's span"
     );
 }
+
+#[tokio::test]
+async fn trace_headers_and_baggage_go_only_to_listed_hosts() {
+    // Answers with the trace headers it got.
+    let app = Router::new().route(
+        "/",
+        get(|headers: HeaderMap| async move {
+            ["traceparent", "baggage"]
+                .iter()
+                .filter(|name| headers.contains_key(**name))
+                .copied()
+                .collect::<Vec<_>>()
+                .join(",")
+        }),
+    );
+    let addr = serve(app).await;
+    let recorder = Arc::new(InMemoryRecorder::new());
+    let tracer = ReferenceTracer::new("client", recorder.clone());
+    let client = ClientBuilder::new(reqwest::Client::new())
+        .with(
+            TracingMiddleware::new(tracer.clone())
+                .propagate_to(tracing_tower::PropagationTargets::none().host("127.0.0.1")),
+        )
+        .build();
+    let parent = tracer.start_span("work");
+    parent.set_baggage_item("user", "alice");
+    let port = addr.port();
+    for (url, sent) in [
+        (format!("http://127.0.0.1:{port}/"), "traceparent,baggage"),
+        (format!("http://localhost:{port}/"), ""),
+    ] {
+        let body = client
+            .get(&url)
+            .send()
+            .instrument(parent.clone())
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(body, sent, "{url}");
+    }
+    assert_eq!(recorder.spans().len(), 2, "both calls have their span");
+}

@@ -87,14 +87,17 @@ mod url;
 
 pub use body::TracedBody;
 pub use bound::MAX_TAG_VALUE_LEN;
-pub use client::{ClientTracing, ClientTracingLayer};
+pub use client::{ClientTracing, ClientTracingLayer, PropagationTargets};
 pub use finish::{FINISH_REASON, FinishAt, FinishReason};
 pub use future::ResponseFuture;
 pub use headers::REDACTED_HEADER;
 pub use method::{HTTP_METHOD_ORIGINAL, KnownMethods, OTHER_METHOD};
 pub use operation_name::{DefaultOperationName, MakeOperationName};
 pub use peer::{DefaultPeerAddr, PeerAddr, RemoteAddr};
-pub use server::{InboundContext, OnRequest, RequestFilter, ServerTracing, ServerTracingLayer};
+pub use server::{
+    InboundContext, InvalidNetwork, OnRequest, RequestFilter, ServerTracing, ServerTracingLayer,
+    TrustedNetworks,
+};
 pub use url::{REDACTED, UrlRedactor};
 
 /// The `component` tag of the spans these layers start.

@@ -6,6 +6,7 @@ use opentracing_core::GlobalTracer;
 use tower_layer::Layer;
 
 use super::ClientTracing;
+use crate::client::PropagationTargets;
 use crate::finish::FinishAt;
 use crate::method::KnownMethods;
 use crate::operation_name::DefaultOperationName;
@@ -36,6 +37,7 @@ pub(super) struct ClientConfig {
     pub(super) component: &'static str,
     pub(super) urls: UrlRedactor,
     pub(super) methods: KnownMethods,
+    pub(super) targets: PropagationTargets,
     pub(super) response: Arc<ResponseConfig>,
 }
 
@@ -45,6 +47,7 @@ impl Default for ClientConfig {
             component: crate::COMPONENT,
             urls: UrlRedactor::default(),
             methods: KnownMethods::default(),
+            targets: PropagationTargets::default(),
             response: Arc::default(),
         }
     }
@@ -94,6 +97,13 @@ impl<T, N> ClientTracingLayer<T, N> {
     /// ([`KnownMethods`]: RFC 9110's, `PATCH` and `QUERY` by default).
     pub fn known_methods(mut self, methods: KnownMethods) -> Self {
         Arc::make_mut(&mut self.config).methods = methods;
+        self
+    }
+
+    /// The hosts that receive trace headers and baggage; every host by default. Calls to
+    /// other hosts still get a span.
+    pub fn propagate_to(mut self, targets: PropagationTargets) -> Self {
+        Arc::make_mut(&mut self.config).targets = targets;
         self
     }
 

@@ -46,6 +46,8 @@
 pub(crate) mod inject;
 mod layer;
 mod service;
+mod targets;
 
 pub use layer::ClientTracingLayer;
 pub use service::ClientTracing;
+pub use targets::PropagationTargets;

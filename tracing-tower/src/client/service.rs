@@ -75,7 +75,9 @@ where
             span.set_tag(tags::HTTP_URL, config.urls.redact_uri(request.uri()));
             tag_peer_uri(&span, request.uri());
         }
-        if let Some(context) = span.context() {
+        if let Some(context) = span.context()
+            && config.targets.allows(request.uri().host())
+        {
             inject_headers(&layer.tracer, &context, request.headers_mut());
         }
         // A no-op span has nothing to activate or finish.

@@ -1,6 +1,10 @@
 //! How much the server layer trusts the caller's context.
 
+use std::net::IpAddr;
+
 use opentracing_core::{Baggage, Sampling, SpanBuilder, SpanContext, Tracer};
+
+use super::TrustedNetworks;
 
 /// The tag that keeps a distrusted caller's trace id ([`InboundContext::NewTraceTagged`]).
 pub const CALLER_TRACE_ID: &str = "caller.trace_id";
@@ -9,10 +13,23 @@ pub const CALLER_SPAN_ID: &str = "caller.span_id";
 
 /// What the server layer does with a context extracted from the request headers.
 ///
-/// Inside a system, continue the caller's trace. At a public edge, callers may send any
-/// ids, sampling decisions and baggage: start a new trace there, and keep the caller's ids
-/// only for reference. The caller's baggage and sampling decision are dropped with it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+/// Inside a system, continue the caller's trace ([`Trust`](Self::Trust), the default). At a
+/// public edge, callers may send any ids, sampling decisions (`-00`: never record me) and
+/// baggage (forwarded to every downstream host): start a new trace there, and keep the
+/// caller's ids only for reference; the caller's baggage and sampling decision are dropped
+/// with it. A service reached both from inside and from the internet trusts by the peer's
+/// network ([`TrustFrom`](Self::TrustFrom)).
+///
+/// ```
+/// use tracing_tower::{InboundContext, ServerTracingLayer, TrustedNetworks};
+///
+/// // A public edge: callers on loopback and the private ranges (the load balancer, other
+/// // services) are continued; anyone else starts a new trace that links to theirs.
+/// let edge = ServerTracingLayer::default()
+///     .inbound_context(InboundContext::TrustFrom(TrustedNetworks::private()));
+/// # drop(edge);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum InboundContext {
     /// The server span is a child of the caller's span (`child_of`).
@@ -23,28 +40,48 @@ pub enum InboundContext {
     /// A new trace, with the caller's ids as the tags [`CALLER_TRACE_ID`] and
     /// [`CALLER_SPAN_ID`].
     NewTraceTagged,
+    /// [`Trust`](Self::Trust) callers whose address is in these networks, and
+    /// [`NewTraceFollowsFrom`](Self::NewTraceFollowsFrom) any other, or any whose address
+    /// is unknown. The address is the one the layer tags as `peer.ipv4`/`peer.ipv6` (its
+    /// [`PeerAddr`](crate::PeerAddr) hook): behind a proxy, that is the proxy's unless the
+    /// hook reads a header the proxy sets.
+    TrustFrom(TrustedNetworks),
 }
 
 impl InboundContext {
-    /// Relates the server span being built to the caller's context.
+    /// Whether a caller at `peer` is continued.
+    pub(crate) fn trusts(&self, peer: Option<IpAddr>) -> bool {
+        match self {
+            Self::Trust => true,
+            Self::TrustFrom(networks) => peer.is_some_and(|peer| networks.contains(peer)),
+            Self::NewTraceFollowsFrom | Self::NewTraceTagged => false,
+        }
+    }
+
+    /// Relates the server span being built to the context of a caller at `peer`.
     #[inline]
     pub(crate) fn apply<'t, T: Tracer + ?Sized>(
-        self,
+        &self,
         builder: SpanBuilder<'t, T>,
         caller: Option<SpanContext>,
+        peer: Option<IpAddr>,
     ) -> SpanBuilder<'t, T> {
         let Some(caller) = caller else { return builder };
+        if self.trusts(peer) {
+            return builder.child_of(caller);
+        }
+        if caller.is_sampling_only() {
+            return builder;
+        }
         match self {
-            Self::Trust => builder.child_of(caller),
-            _ if caller.is_sampling_only() => builder,
-            Self::NewTraceFollowsFrom => builder.new_trace().follows_from(
+            Self::NewTraceTagged => builder
+                .tag(CALLER_TRACE_ID, caller.trace_id().to_string())
+                .tag(CALLER_SPAN_ID, caller.span_id().to_string()),
+            _ => builder.new_trace().follows_from(
                 caller
                     .with_baggage(Baggage::default())
                     .with_sampling(Sampling::Defer),
             ),
-            Self::NewTraceTagged => builder
-                .tag(CALLER_TRACE_ID, caller.trace_id().to_string())
-                .tag(CALLER_SPAN_ID, caller.span_id().to_string()),
         }
     }
 }

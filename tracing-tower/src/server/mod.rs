@@ -41,6 +41,49 @@
 //! active instead (a non-recording span), so the requests it makes still join the trace,
 //! unless the layer does not [trust](InboundContext) inbound contexts.
 //!
+//! # At a public edge
+//!
+//! By default the layer trusts every caller's context ([`InboundContext::Trust`]): right
+//! inside a system, wrong where the internet calls in, since a caller could then choose the
+//! trace id, mark its requests unsampled so they are never recorded, and have its baggage
+//! forwarded to every service behind. Trust callers by network instead: those elsewhere
+//! start a new trace that links theirs, without their baggage or sampling decision.
+//!
+//! ```
+//! use http::Request;
+//! use opentracing_core::{MockTracer, ReferenceType};
+//! use tower::{Layer, ServiceExt};
+//! use tracing_tower::{InboundContext, RemoteAddr, ServerTracingLayer, TrustedNetworks};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let tracer = MockTracer::new();
+//! let edge = ServerTracingLayer::new(tracer.clone())
+//!     .inbound_context(InboundContext::TrustFrom(TrustedNetworks::private()))
+//!     .layer(tower::service_fn(|_: Request<String>| async {
+//!         Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+//!     }));
+//!
+//! // A caller on the internet sends a context (here in the mock tracer's headers).
+//! let mut request = Request::get("/")
+//!     .header("ot-tracer-traceid", "4bf92f3577b34da6a3ce929d0e0e4736")
+//!     .header("ot-tracer-spanid", "f067aa0ba902b7")
+//!     .header("ot-tracer-sampled", "true")
+//!     .body(String::new())
+//!     .unwrap();
+//! request.extensions_mut().insert(RemoteAddr("203.0.113.9:443".parse().unwrap()));
+//! edge.oneshot(request).await.unwrap();
+//!
+//! let span = &tracer.finished_spans()[0];
+//! assert_ne!(span.context().trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+//! assert_eq!(span.parent_id(), None);
+//! assert_eq!(span.references()[0].kind(), ReferenceType::FollowsFrom);
+//! # }
+//! ```
+//!
+//! On the client side, [`PropagationTargets`](crate::PropagationTargets) keeps trace headers
+//! and baggage from reaching third-party APIs.
+//!
 //! # Layer order
 //!
 //! Put the layer outside the layers whose time should count in the span (timeouts, rate
@@ -51,11 +94,13 @@ mod config;
 mod filter;
 mod inbound;
 mod layer;
+mod networks;
 mod on_request;
 mod service;
 
 pub use filter::RequestFilter;
 pub use inbound::{CALLER_SPAN_ID, CALLER_TRACE_ID, InboundContext};
 pub use layer::{REQUEST_HEADER_TAG_PREFIX, RESPONSE_HEADER_TAG_PREFIX, ServerTracingLayer};
+pub use networks::{InvalidNetwork, TrustedNetworks};
 pub use on_request::OnRequest;
 pub use service::ServerTracing;

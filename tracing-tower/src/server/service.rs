@@ -1,6 +1,7 @@
 //! The server middleware.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
 use http::{HeaderMap, Method, Request, Response};
@@ -8,7 +9,7 @@ use http_body::Body;
 use opentracing_core::{ExtractCarrier, PropagationError, Span, SpanContext, Tracer, logs, tags};
 use tower_service::Service;
 
-use super::{InboundContext, OnRequest, RequestFilter, ServerTracingLayer};
+use super::{OnRequest, RequestFilter, ServerTracingLayer};
 use crate::bound::bounded;
 use crate::finish::{FinishGuard, FinishReason, run_active};
 use crate::method::tag_method;
@@ -69,10 +70,11 @@ where
             return ResponseFuture::new(self.inner.call(request), None, config, head_request);
         }
         let caller = extract(&self.layer.tracer, request.headers());
+        let peer = self.layer.peer_addr.peer_addr(request.extensions());
         let span = if self.layer.filter.should_trace(&request) {
-            self.start_span(&request, caller)
+            self.start_span(&request, caller, peer)
         } else {
-            self.pass_on(caller)
+            self.pass_on(caller, peer)
         };
         request.extensions_mut().insert(span.clone());
         // A no-op span has nothing to activate or finish.
@@ -97,10 +99,14 @@ where
 {
     /// The span of a filtered request: the caller's context, to pass on, when it is
     /// trusted and names a span; nothing otherwise.
-    fn pass_on(&self, caller: Result<Option<SpanContext>, PropagationError>) -> Span {
+    fn pass_on(
+        &self,
+        caller: Result<Option<SpanContext>, PropagationError>,
+        peer: Option<SocketAddr>,
+    ) -> Span {
         match caller {
             Ok(Some(caller))
-                if self.layer.config.inbound == InboundContext::Trust
+                if self.layer.config.inbound.trusts(peer.map(|peer| peer.ip()))
                     && !caller.is_sampling_only() =>
             {
                 Span::non_recording(caller)
@@ -113,6 +119,7 @@ where
         &self,
         request: &Request<B>,
         caller: Result<Option<SpanContext>, PropagationError>,
+        peer: Option<SocketAddr>,
     ) -> Span
     where
         N: MakeOperationName<B>,
@@ -131,14 +138,17 @@ where
             Ok(caller) => (caller, None),
             Err(error) => (None, Some(error)),
         };
-        let span = config.inbound.apply(builder, caller).start();
+        let span = config
+            .inbound
+            .apply(builder, caller, peer.map(|peer| peer.ip()))
+            .start();
         if !span.is_recording() {
             return span;
         }
         tag_method(&span, request.method(), method);
         span.set_tag(tags::HTTP_URL, config.urls.redact_uri(request.uri()));
-        if let Some(addr) = layer.peer_addr.peer_addr(request.extensions()) {
-            tag_peer_addr(&span, addr);
+        if let Some(peer) = peer {
+            tag_peer_addr(&span, peer);
         }
         if let Some(value) = config
             .peer_service_header
