@@ -215,7 +215,7 @@ impl Reporter {
     /// Sends every span queued before this call, and returns once they are sent or
     /// dropped, or when `timeout` has passed, with what became of them. Spans not sent by
     /// then stay queued (a request in flight goes on) and are sent later. Runs on any
-    /// executor: the reporter's background task keeps the deadline.
+    /// executor: the deadline is kept by a timer task on the reporter's runtime.
     pub async fn flush(&self, timeout: Duration) -> FlushOutcome {
         self.flush_from(self.progress(), timeout).await
     }
