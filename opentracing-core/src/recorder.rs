@@ -15,11 +15,12 @@ pub trait Recorder: Send + Sync + 'static {
 
     /// Whether spans that share their caller's span id (Zipkin's shared spans, see
     /// [`join_shared_spans`](crate::reference::ReferenceTracerBuilder::join_shared_spans))
-    /// reach their destination intact: `true` by default; `false` for a recorder that
-    /// exports OTLP, which has no such flag (a backend would get two spans with one id). A
+    /// reach their destination intact. `false` by default, since a recorder that exports
+    /// OTLP, which has no such flag, would give a backend two spans with one id; `true` for
+    /// [`InMemoryRecorder`], the waterfall, and a reporter speaking Zipkin's encoding. A
     /// recorder that forwards to others answers for all of them.
     fn supports_shared_spans(&self) -> bool {
-        true
+        false
     }
 }
 
@@ -60,5 +61,9 @@ impl InMemoryRecorder {
 impl Recorder for InMemoryRecorder {
     fn record(&self, span: FinishedSpan) {
         self.lock().push(span);
+    }
+
+    fn supports_shared_spans(&self) -> bool {
+        true
     }
 }

@@ -2,7 +2,6 @@
 
 use std::error::Error;
 
-use opentracing_core::{logs, tags};
 use reqwest::StatusCode;
 use tracing_tower::UrlRedactor;
 use tracing_tower::integration::FinishGuard;
@@ -41,20 +40,12 @@ pub(crate) fn record_call_error(
     for url in named_urls {
         message = urls.redact_text(&message, url);
     }
-    log_error(guard, kind, guard.redact(&message));
+    guard.record_error(kind, &message);
 }
 
 /// Tags `error=true` and logs a server error status.
 pub(crate) fn record_server_error(guard: &FinishGuard, status: StatusCode) {
-    log_error(guard, "http", format!("server error {status}"));
-}
-
-fn log_error(guard: &FinishGuard, kind: &'static str, message: String) {
-    guard.span().set_tag(tags::ERROR, true).log_kv([
-        (logs::EVENT, "error".to_owned()),
-        (logs::ERROR_KIND, kind.to_owned()),
-        (logs::MESSAGE, message),
-    ]);
+    guard.record_error("http", &format!("server error {status}"));
 }
 
 fn reqwest_error_kind(error: &reqwest::Error) -> &'static str {

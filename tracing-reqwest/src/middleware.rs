@@ -128,10 +128,8 @@ where
             inject_headers(&self.tracer, &context, request.headers_mut());
         }
 
-        let mut guard = FinishGuard::new(span.clone(), FinishReason::Cancelled);
-        if has_secrets(request.url()) {
-            guard = guard.redacting(&self.urls, request.url().as_str());
-        }
+        let guard = FinishGuard::new(span.clone(), FinishReason::Cancelled)
+            .redacting(&self.urls, request.url().as_str());
         match next.run(request, extensions).instrument(span).await {
             Ok(response) => Ok(self.on_response(response, guard)),
             Err(error) => {
@@ -163,12 +161,4 @@ impl<T> TracingMiddleware<T> {
             finish_at_body_end(response, guard)
         }
     }
-}
-
-/// Whether `url` has parts that `http.url` and error texts must not show.
-fn has_secrets(url: &reqwest::Url) -> bool {
-    url.query().is_some()
-        || url.fragment().is_some()
-        || !url.username().is_empty()
-        || url.password().is_some()
 }

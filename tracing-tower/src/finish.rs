@@ -8,7 +8,7 @@ use http::{HeaderMap, Uri};
 use opentracing_core::{Span, in_span, logs, tags};
 
 use crate::bound::{bounded, bounded_copy};
-use crate::url::UrlRedactor;
+use crate::url::{UrlRedactor, may_hold_secrets};
 
 /// The tag that records why a span finished; its value is a [`FinishReason`] string.
 pub const FINISH_REASON: &str = "finish.reason";
@@ -68,9 +68,10 @@ pub enum FinishAt {
     /// As soon as the response headers are ready, for endless streams.
     Headers,
     /// At the headers for `text/event-stream` responses, which may never end; at the
-    /// body's end for the others. (A `101 Switching Protocols` answer, such as a WebSocket
-    /// upgrade, finishes at its headers as `complete` whatever the setting: it has no body,
-    /// and what follows on the connection is another protocol.)
+    /// body's end for the others. (The layers of this crate finish a `101 Switching
+    /// Protocols` answer, such as a WebSocket upgrade, at its headers as `complete`
+    /// whatever the setting: it has no body, and what follows on the connection is another
+    /// protocol.)
     HeadersForStreams,
 }
 
@@ -105,16 +106,34 @@ pub struct FinishGuard {
 }
 
 /// A URL with secrets, and how to hide them.
-#[derive(Debug)]
 struct SecretUrl {
     redactor: UrlRedactor,
     url: UrlText,
 }
 
-#[derive(Debug)]
 enum UrlText {
     Uri(Uri),
     Text(Box<str>),
+}
+
+impl SecretUrl {
+    fn redact_text(&self, text: &str) -> String {
+        match &self.url {
+            UrlText::Uri(uri) => self.redactor.redact_text(text, &uri.to_string()),
+            UrlText::Text(url) => self.redactor.redact_text(text, url),
+        }
+    }
+}
+
+impl fmt::Debug for SecretUrl {
+    /// The redacted URL only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = match &self.url {
+            UrlText::Uri(uri) => self.redactor.redact_uri(uri),
+            UrlText::Text(url) => self.redactor.redact(url),
+        };
+        f.debug_tuple("SecretUrl").field(&url).finish()
+    }
 }
 
 impl FinishGuard {
@@ -128,14 +147,17 @@ impl FinishGuard {
     }
 
     /// The same guard, hiding the secrets of `url` (the request's) from the texts it
-    /// [redacts](Self::redact) as `redactor` hides them from `http.url`.
+    /// [redacts](Self::redact) as `redactor` hides them from `http.url`. A URL without
+    /// userinfo, query or fragment has nothing to hide and is not kept.
     pub fn redacting(self, redactor: &UrlRedactor, url: &str) -> Self {
-        let text = UrlText::Text(url.into());
-        self.with_url(redactor, text)
+        if !may_hold_secrets(url) {
+            return self;
+        }
+        self.with_url(redactor, UrlText::Text(url.into()))
     }
 
-    /// [`redacting`](Self::redacting) a request's URI, kept only when it has a query or
-    /// userinfo (nothing to hide otherwise).
+    /// [`redacting`](Self::redacting) a request's URI, without formatting it unless an
+    /// error needs it.
     pub(crate) fn redacting_uri(self, redactor: &UrlRedactor, uri: &Uri) -> Self {
         let userinfo = uri.authority().is_some_and(|a| a.as_str().contains('@'));
         if uri.query().is_none() && !userinfo {
@@ -154,24 +176,28 @@ impl FinishGuard {
     /// secrets, cut to [`MAX_TAG_VALUE_LEN`](crate::MAX_TAG_VALUE_LEN) bytes; see
     /// [`UrlRedactor::redact_text`].
     pub fn redact(&self, text: &str) -> String {
-        let Some(secret) = &self.url else {
-            return bounded_copy(text);
-        };
-        let redacted = match &secret.url {
-            UrlText::Uri(uri) => secret.redactor.redact_text(text, &uri.to_string()),
-            UrlText::Text(url) => secret.redactor.redact_text(text, url),
-        };
-        bounded(redacted)
+        match &self.url {
+            Some(secret) => bounded(secret.redact_text(text)),
+            None => bounded_copy(text),
+        }
     }
 
-    /// Tags `error=true` and logs the error's type and its [redacted](Self::redact) message.
-    pub(crate) fn record_failure<E: fmt::Display>(&self, error: &E) {
+    /// Tags the span `error=true` and logs an `error` event with `kind` and the
+    /// [redacted](Self::redact) `message`: how every failure of a call is recorded.
+    pub fn record_error(&self, kind: &str, message: &str) {
         if self.span.is_recording() {
             self.span.set_tag(tags::ERROR, true).log_kv([
                 (logs::EVENT, "error".to_owned()),
-                (logs::ERROR_KIND, std::any::type_name::<E>().to_owned()),
-                (logs::MESSAGE, self.redact(&error.to_string())),
+                (logs::ERROR_KIND, kind.to_owned()),
+                (logs::MESSAGE, self.redact(message)),
             ]);
+        }
+    }
+
+    /// [`record_error`](Self::record_error) for an error, with its type as the kind.
+    pub(crate) fn record_failure<E: fmt::Display>(&self, error: &E) {
+        if self.span.is_recording() {
+            self.record_error(std::any::type_name::<E>(), &error.to_string());
         }
     }
 

@@ -9,7 +9,9 @@ use crate::bound::bounded;
 /// [`DefaultOperationName`] and by closures `Fn(&Request<B>) -> String`.
 ///
 /// Names should have low cardinality: a route template such as `GET /users/{id}`, never a
-/// path with ids in it. The layers cut a name longer than
+/// path with ids in it. A closure sees the request as sent: build its names from what you
+/// control (routes, not the raw path; [`KnownMethods::name`](crate::KnownMethods::name),
+/// not the raw method), or a client can mint names. The layers cut a name longer than
 /// [`MAX_TAG_VALUE_LEN`](crate::MAX_TAG_VALUE_LEN) bytes.
 ///
 /// Closures return a `String` rather than any `Into<Key>`: a closure returning a borrowed

@@ -1,6 +1,9 @@
 //! The `http.url` tag: a URL without its secrets.
 
+use std::borrow::Cow;
 use std::sync::Arc;
+
+use percent_encoding::percent_decode_str;
 
 use crate::bound::bounded;
 
@@ -43,11 +46,8 @@ impl UrlRedactor {
     /// `url` (absolute, or a path with a query) without userinfo, fragment or disallowed
     /// query values, at most [`MAX_TAG_VALUE_LEN`](crate::MAX_TAG_VALUE_LEN) bytes.
     pub fn redact(&self, url: &str) -> String {
-        let url = url.split_once('#').map_or(url, |(before, _)| before);
-        match url.split_once('?') {
-            Some((base, query)) => self.redact_parts(base, Some(query)),
-            None => self.redact_parts(url, None),
-        }
+        let parts = Parts::of(url);
+        self.redact_parts(&[parts.scheme, parts.host_and_path], parts.query)
     }
 
     /// [`redact`](Self::redact) for a request's URI: its path and query as `http` parsed
@@ -55,34 +55,45 @@ impl UrlRedactor {
     /// target has no fragment), without formatting the URI or searching it again.
     pub fn redact_uri(&self, uri: &http::Uri) -> String {
         match (uri.scheme(), uri.authority()) {
-            (None, None) => self.redact_parts(uri.path(), uri.query()),
+            (None, None) => self.redact_parts(&[uri.path()], uri.query()),
             _ => self.redact(&uri.to_string()),
         }
     }
 
-    fn redact_parts(&self, base: &str, query: Option<&str>) -> String {
+    /// The URL made of `base` (its pieces before the query, without userinfo) and the
+    /// redacted `query`.
+    fn redact_parts(&self, base: &[&str], query: Option<&str>) -> String {
+        let base_len: usize = base.iter().map(|piece| piece.len()).sum();
         let query_len = query.map_or(0, |query| 1 + query.len());
-        let mut out = String::with_capacity(base.len() + query_len);
-        push_without_userinfo(&mut out, base);
+        let mut out = String::with_capacity(base_len + query_len);
+        base.iter().for_each(|piece| out.push_str(piece));
         if let Some(query) = query {
             out.push('?');
             for (i, pair) in query.split('&').enumerate() {
                 if i > 0 {
                     out.push('&');
                 }
-                match pair.split_once('=') {
-                    Some((name, _)) if !self.allows(name) => {
-                        out.push_str(name);
-                        out.push('=');
+                match self.hidden_value(pair) {
+                    Some(value) if value.len() < pair.len() => {
+                        out.push_str(&pair[..pair.len() - value.len()]);
                         out.push_str(REDACTED);
                     }
-                    // A piece without `=` may be a secret itself (`/verify?<token>`).
-                    None if !pair.is_empty() && !self.allows(pair) => out.push_str(REDACTED),
-                    _ => out.push_str(pair),
+                    Some(_) => out.push_str(REDACTED),
+                    None => out.push_str(pair),
                 }
             }
         }
         bounded(out)
+    }
+
+    /// The part of a query piece that is hidden: the value of `name=value` unless `name`
+    /// is allowed, a whole piece without `=` (it may be a secret itself, `/verify?<token>`)
+    /// unless allowed or empty.
+    fn hidden_value<'p>(&self, pair: &'p str) -> Option<&'p str> {
+        match pair.split_once('=') {
+            Some((name, value)) => (!self.allows(name)).then_some(value),
+            None => (!pair.is_empty() && !self.allows(pair)).then_some(pair),
+        }
     }
 
     fn allows(&self, name: &str) -> bool {
@@ -91,15 +102,15 @@ impl UrlRedactor {
 
     /// `text` (an error message, say) without the secrets of `url`: `url` as written becomes
     /// its [redacted](Self::redact) form, and its userinfo, user name, password, query,
-    /// fragment and redacted query values become [`REDACTED`] wherever else they appear.
-    /// Pieces shorter than four bytes are left alone (a value such as `1` is no secret, and
-    /// would mangle the text).
+    /// fragment and hidden query values, as written or percent-decoded, become [`REDACTED`]
+    /// wherever else they appear. Pieces shorter than four bytes are left alone elsewhere
+    /// (a value such as `1` is no secret, and would mangle the text).
     ///
     /// ```
     /// use tracing_tower::UrlRedactor;
     ///
-    /// let url = "http://me:hunter22@api.example/v1?api_key=SECRET1";
-    /// let message = format!("error sending request for url ({url}): SECRET1 refused");
+    /// let url = "http://me:hunter22@api.example/v1?api_key=SECRET%2B1";
+    /// let message = format!("error sending request for url ({url}): SECRET+1 refused");
     /// assert_eq!(
     ///     UrlRedactor::default().redact_text(&message, url),
     ///     "error sending request for url (http://api.example/v1?api_key=REDACTED): REDACTED refused",
@@ -114,65 +125,98 @@ impl UrlRedactor {
         let mut secrets = self.secrets(url);
         secrets.sort_unstable_by_key(|secret| std::cmp::Reverse(secret.len()));
         for secret in secrets {
-            if out.contains(secret) {
-                out = out.replace(secret, REDACTED);
+            if out.contains(&*secret) {
+                out = out.replace(&*secret, REDACTED);
             }
         }
         out
     }
 
-    /// The pieces of `url` that [`redact`](Self::redact) removes or hides, four bytes or
-    /// longer.
-    fn secrets<'u>(&self, url: &'u str) -> Vec<&'u str> {
-        let mut secrets = Vec::new();
-        let (url, fragment) = url.split_once('#').unwrap_or((url, ""));
-        secrets.push(fragment);
-        let (base, query) = url.split_once('?').unwrap_or((url, ""));
-        let rest = base.split_once("://").map_or(base, |(_, rest)| rest);
-        let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
-        if let Some((userinfo, _)) = authority.rsplit_once('@') {
+    /// The pieces of `url` that [`redact`](Self::redact) removes or hides, as written and
+    /// percent-decoded, four bytes or longer.
+    fn secrets<'u>(&self, url: &'u str) -> Vec<Cow<'u, str>> {
+        let parts = Parts::of(url);
+        let mut secrets = vec![parts.fragment.unwrap_or_default()];
+        if let Some(userinfo) = parts.userinfo {
             let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
             secrets.extend([userinfo, user, password]);
         }
+        let query = parts.query.unwrap_or_default();
         let hidden: Vec<&str> = query
             .split('&')
-            .filter_map(|pair| match pair.split_once('=') {
-                Some((name, value)) if !self.allows(name) => Some(value),
-                None if !self.allows(pair) => Some(pair),
-                _ => None,
-            })
+            .filter_map(|pair| self.hidden_value(pair))
             .collect();
         if !hidden.is_empty() {
             secrets.push(query);
             secrets.extend(hidden);
         }
-        secrets.retain(|secret| secret.len() >= 4);
-        secrets
+        let mut all: Vec<Cow<'u, str>> = Vec::with_capacity(2 * secrets.len());
+        for secret in secrets {
+            let decoded = percent_decode_str(&secret.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned();
+            if decoded != secret {
+                all.push(Cow::Owned(decoded));
+            }
+            all.push(Cow::Borrowed(secret));
+        }
+        all.retain(|secret| secret.len() >= 4);
+        all
     }
 }
 
-/// Appends `base` (scheme, authority and path, or an authority alone as in `CONNECT`)
-/// without the authority's userinfo.
-fn push_without_userinfo(out: &mut String, base: &str) {
-    if base.starts_with('/') {
-        out.push_str(base);
-        return;
+/// A URL split where its secrets are: `{scheme}{userinfo@}{host_and_path}?{query}#{fragment}`,
+/// where `scheme` keeps its `://` and `host_and_path` may be a path alone or an authority
+/// alone (as in `CONNECT`).
+struct Parts<'u> {
+    scheme: &'u str,
+    userinfo: Option<&'u str>,
+    host_and_path: &'u str,
+    query: Option<&'u str>,
+    fragment: Option<&'u str>,
+}
+
+impl<'u> Parts<'u> {
+    fn of(url: &'u str) -> Self {
+        let (url, fragment) = split(url, '#');
+        let (base, query) = split(url, '?');
+        if base.starts_with('/') {
+            return Self {
+                scheme: "",
+                userinfo: None,
+                host_and_path: base,
+                query,
+                fragment,
+            };
+        }
+        let scheme_len = base.find("://").map_or(0, |at| at + 3);
+        let (scheme, rest) = base.split_at(scheme_len);
+        let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+        let (userinfo, host_and_path) = match authority.rfind('@') {
+            Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+            None => (None, rest),
+        };
+        Self {
+            scheme,
+            userinfo,
+            host_and_path,
+            query,
+            fragment,
+        }
     }
-    let (scheme, rest) = match base.split_once("://") {
-        Some((scheme, rest)) => (Some(scheme), rest),
-        None => (None, base),
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    if let Some(scheme) = scheme {
-        out.push_str(scheme);
-        out.push_str("://");
+}
+
+/// `text` before and after the first `at`, if there is one.
+fn split(text: &str, at: char) -> (&str, Option<&str>) {
+    match text.split_once(at) {
+        Some((before, after)) => (before, Some(after)),
+        None => (text, None),
     }
-    out.push_str(host);
-    out.push_str(path);
+}
+
+/// Whether `url` may have userinfo, a query or a fragment: anything to hide at all.
+pub(crate) fn may_hold_secrets(url: &str) -> bool {
+    url.contains(['?', '#', '@'])
 }
 
 #[cfg(test)]

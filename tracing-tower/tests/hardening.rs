@@ -124,3 +124,21 @@ async fn error_texts_lose_the_secrets_of_the_url() {
     );
     assert!(!format!("{span:?}").contains("SECRET"));
 }
+
+#[test]
+fn a_guard_shows_no_secret_in_its_debug_form() {
+    use tracing_tower::UrlRedactor;
+    use tracing_tower::integration::FinishGuard;
+
+    let guard = FinishGuard::new(
+        opentracing_core::Span::noop(),
+        tracing_tower::FinishReason::Complete,
+    )
+    .redacting(
+        &UrlRedactor::default(),
+        "http://u:SECRET-PW@h/?key=SECRET-KEY#SECRET-F",
+    );
+    let shown = format!("{guard:?}");
+    assert!(shown.contains("http://h/?key=REDACTED"), "{shown}");
+    assert!(!shown.contains("SECRET"), "{shown}");
+}

@@ -21,7 +21,9 @@ use tower::{ServiceBuilder, ServiceExt};
 use tower_http::add_extension::AddExtensionLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
-use tracing_tower::{ClientTracingLayer, FINISH_REASON, RemoteAddr, ServerTracingLayer};
+use tracing_tower::{
+    ClientTracingLayer, FINISH_REASON, KnownMethods, RemoteAddr, ServerTracingLayer,
+};
 
 async fn handler(
     request: Request<hyper::body::Incoming>,
@@ -34,14 +36,25 @@ async fn handler(
     Ok(Response::new(Full::new(Bytes::from_static(b"hello"))))
 }
 
-/// `serve GET /path`: a handful of paths here, so the path is a fine name.
+/// `serve GET /path` for the paths this service has, `serve GET other` for the rest: a
+/// name never holds what a caller made up.
 fn server_name<B>(request: &Request<B>) -> String {
-    format!("serve {} {}", request.method(), request.uri().path())
+    format!("serve {}", route(request))
 }
 
 /// `call GET /path`.
 fn client_name<B>(request: &Request<B>) -> String {
-    format!("call {} {}", request.method(), request.uri().path())
+    format!("call {}", route(request))
+}
+
+/// The method as the layers record it, and the path if it is one of ours.
+fn route<B>(request: &Request<B>) -> String {
+    let method = KnownMethods::default().name(request.method());
+    let path = match request.uri().path() {
+        path @ ("/hello" | "/panic" | "/slow") => path,
+        _ => "other",
+    };
+    format!("{method} {path}")
 }
 
 #[tokio::main]

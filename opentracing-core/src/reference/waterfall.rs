@@ -122,6 +122,10 @@ impl Recorder for WaterfallRecorder {
             self.write(&spans);
         }
     }
+
+    fn supports_shared_spans(&self) -> bool {
+        true
+    }
 }
 
 /// Renders spans as a waterfall with a bar area `width` columns wide (at least 10): a header

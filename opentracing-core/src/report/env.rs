@@ -371,6 +371,10 @@ struct Discard;
 
 impl Recorder for Discard {
     fn record(&self, _: crate::finished::FinishedSpan) {}
+
+    fn supports_shared_spans(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

@@ -2,8 +2,6 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use tokio::sync::Notify;
-
 /// Why spans were not delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -72,28 +70,6 @@ impl FlushOutcome {
     pub fn is_complete(&self) -> bool {
         self.dropped == 0 && self.pending == 0
     }
-
-    /// The outcome for the spans queued at `before`, from the progress since: spans are
-    /// settled in the order they were queued.
-    pub(crate) fn of(before: Progress, after: Progress) -> Self {
-        let scope = before.queued - before.settled;
-        let settled = (after.settled - before.settled).min(scope);
-        let sent = (after.sent - before.sent).min(settled);
-        Self {
-            sent,
-            dropped: settled - sent,
-            pending: scope - settled,
-        }
-    }
-}
-
-/// How far the queue has come: spans ever queued, and of those settled (sent or dropped)
-/// and sent.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Progress {
-    pub(crate) queued: u64,
-    pub(crate) settled: u64,
-    pub(crate) sent: u64,
 }
 
 /// The live counters.
@@ -106,11 +82,6 @@ pub(crate) struct Counters {
     messages_dropped: AtomicU64,
     message_bytes: AtomicU64,
     queued_spans: AtomicU64,
-    /// Spans ever taken into the queue, and of those settled: sent or dropped.
-    accepted: AtomicU64,
-    settled: AtomicU64,
-    /// Rung when spans are settled.
-    progress: Notify,
 }
 
 impl Counters {
@@ -118,23 +89,7 @@ impl Counters {
         self.spans.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Counts spans dropped before they were queued.
-    pub(crate) fn refused(&self, reason: DropReason) {
-        self.count_drop(reason, 1);
-    }
-
-    /// Counts a span taken into the queue.
-    pub(crate) fn accepted(&self) {
-        self.accepted.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Counts queued spans dropped, and settles them.
     pub(crate) fn dropped(&self, reason: DropReason, spans: u64) {
-        self.count_drop(reason, spans);
-        self.settle(spans);
-    }
-
-    fn count_drop(&self, reason: DropReason, spans: u64) {
         let index = match reason {
             DropReason::QueueFull => 0,
             DropReason::Encoding => 1,
@@ -158,43 +113,16 @@ impl Counters {
         }
     }
 
-    /// Counts a message the collector accepted, with `spans` of it sent and `rejected`
-    /// dropped, and settles them.
-    pub(crate) fn sent(&self, spans: u64, rejected: u64, bytes: u64) {
+    pub(crate) fn sent(&self, spans: u64, bytes: u64) {
         self.messages.fetch_add(1, Ordering::Relaxed);
         self.spans_sent.fetch_add(spans, Ordering::Relaxed);
         self.message_bytes.fetch_add(bytes, Ordering::Relaxed);
-        self.count_drop(DropReason::SendFailure, rejected);
-        self.settle(spans + rejected);
     }
 
-    /// Counts a failed message of `spans`, and settles them.
     pub(crate) fn failed(&self, spans: u64) {
         self.messages.fetch_add(1, Ordering::Relaxed);
         self.messages_dropped.fetch_add(1, Ordering::Relaxed);
         self.dropped(DropReason::SendFailure, spans);
-    }
-
-    fn settle(&self, spans: u64) {
-        if spans > 0 {
-            self.settled.fetch_add(spans, Ordering::Release);
-            self.progress.notify_waiters();
-        }
-    }
-
-    pub(crate) fn progress(&self) -> Progress {
-        // Settled first: a span is never seen settled but not yet queued.
-        let settled = self.settled.load(Ordering::Acquire);
-        Progress {
-            queued: self.accepted.load(Ordering::Acquire).max(settled),
-            settled,
-            sent: self.spans_sent.load(Ordering::Relaxed),
-        }
-    }
-
-    /// Resolves when more spans are settled (from the time it is enabled).
-    pub(crate) fn settled_more(&self) -> tokio::sync::futures::Notified<'_> {
-        self.progress.notified()
     }
 
     pub(crate) fn snapshot(&self) -> ReporterMetrics {

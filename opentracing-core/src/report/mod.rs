@@ -30,6 +30,8 @@
 mod encoder;
 #[cfg(feature = "reporter")]
 mod env;
+#[cfg(feature = "reporter")]
+mod flush;
 #[cfg(any(feature = "zipkin", feature = "otlp"))]
 mod json_writer;
 #[cfg(feature = "reporter")]

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -11,7 +11,8 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::encoder::Encoder;
-use super::metrics::{Counters, DropReason, FlushOutcome, Progress, ReporterMetrics};
+use super::flush::{Flushes, Watch};
+use super::metrics::{Counters, DropReason, FlushOutcome, ReporterMetrics};
 use super::sender::{SendError, Sender};
 use crate::finished::FinishedSpan;
 use crate::recorder::Recorder;
@@ -110,6 +111,7 @@ struct Handle {
 struct State {
     queued_bytes: AtomicUsize,
     counters: Counters,
+    flushes: Arc<Flushes>,
     last_error: Mutex<Option<String>>,
     /// The shutdown deadline, once a shutdown is asked for: a request in flight then ends
     /// by it too.
@@ -122,6 +124,34 @@ struct State {
 enum Control {
     Flush,
     Shutdown(Instant, oneshot::Sender<()>),
+}
+
+/// A flush under way: its spans, and the timer of its deadline.
+struct Flushing {
+    watch: Watch,
+    timer: Option<(AbortOnDrop, oneshot::Receiver<()>)>,
+}
+
+impl Flushing {
+    /// Until the spans are settled or the deadline has passed.
+    async fn wait(&mut self) {
+        let Some((_, rung)) = &mut self.timer else {
+            return;
+        };
+        tokio::select! {
+            () = self.watch.settled() => {}
+            _ = rung => {}
+        }
+    }
+}
+
+/// A task aborted when this is dropped: a flush given up leaves no timer behind.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// How long a blocking caller waits past its deadline for the worker's answer.
@@ -171,21 +201,23 @@ impl Reporter {
         let state = &handle.state;
         state.counters.reported();
         if handle.closed.load(Ordering::Acquire) {
-            state.counters.refused(DropReason::Shutdown);
+            state.counters.dropped(DropReason::Shutdown, 1);
             return;
         }
         let size = estimated_size(&span);
         let queued = state.queued_bytes.fetch_add(size, Ordering::AcqRel);
         if queued + size > handle.max_queue_bytes {
             state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
-            state.counters.refused(DropReason::QueueFull);
+            state.counters.dropped(DropReason::QueueFull, 1);
             return;
         }
         // Counted before the worker can take it, so the gauge never goes below zero.
         let queued = state.counters.queued(1);
-        match handle.spans.try_send((span, size)) {
-            Ok(()) => {
-                state.counters.accepted();
+        match handle.spans.try_reserve() {
+            Ok(room) => {
+                // Counted for flushes before the worker can take it; it cannot fail now.
+                state.flushes.queued();
+                room.send((span, size));
                 if queued.is_multiple_of(handle.max_batch_spans) {
                     state.batch_ready.notify_one();
                 }
@@ -194,10 +226,10 @@ impl Reporter {
                 state.counters.queued(-1);
                 state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
                 let reason = match error {
-                    mpsc::error::TrySendError::Full(_) => DropReason::QueueFull,
-                    mpsc::error::TrySendError::Closed(_) => DropReason::Shutdown,
+                    mpsc::error::TrySendError::Full(()) => DropReason::QueueFull,
+                    mpsc::error::TrySendError::Closed(()) => DropReason::Shutdown,
                 };
-                state.counters.refused(reason);
+                state.counters.dropped(reason, 1);
             }
         }
     }
@@ -217,51 +249,37 @@ impl Reporter {
     /// then stay queued (a request in flight goes on) and are sent later. Runs on any
     /// executor: the deadline is kept by a timer task on the reporter's runtime.
     pub async fn flush(&self, timeout: Duration) -> FlushOutcome {
-        self.flush_from(self.progress(), timeout).await
+        let mut flush = self.start_flush(timeout);
+        flush.wait().await;
+        flush.watch.outcome()
     }
 
     /// [`flush`](Self::flush), waiting on this thread. Do not call it from a task of the
     /// runtime the reporter runs on.
     pub fn flush_blocking(&self, timeout: Duration) -> FlushOutcome {
-        let before = self.progress();
-        let flushing = self.flush_from(before, timeout);
-        match block_on(flushing, timeout.saturating_add(ANSWER_GRACE)) {
-            Some(outcome) => outcome,
-            None => FlushOutcome::of(before, self.progress()),
-        }
+        let mut flush = self.start_flush(timeout);
+        block_on(flush.wait(), timeout.saturating_add(ANSWER_GRACE));
+        flush.watch.outcome()
     }
 
-    fn progress(&self) -> Progress {
-        self.handle.state.counters.progress()
-    }
-
-    /// Asks the worker to send what is queued, and waits until the spans queued at
-    /// `before` are settled or the deadline has passed.
-    async fn flush_from(&self, before: Progress, timeout: Duration) -> FlushOutcome {
-        let counters = &self.handle.state.counters;
-        if self.handle.control.send(Control::Flush).is_ok() {
-            let deadline = after(timeout);
-            let (ring, mut rung) = oneshot::channel::<()>();
-            // On the worker's runtime, which has timers; dropped there if it has stopped.
-            let timer = self.handle.runtime.spawn(async move {
-                tokio::time::sleep_until(deadline).await;
-                let _ = ring.send(());
-            });
-            loop {
-                let settled_more = counters.settled_more();
-                tokio::pin!(settled_more);
-                settled_more.as_mut().enable();
-                if counters.progress().settled >= before.queued {
-                    break;
-                }
-                tokio::select! {
-                    () = settled_more => {}
-                    _ = &mut rung => break,
-                }
-            }
-            timer.abort();
+    /// Watches the spans queued so far, asks the worker to send them, and starts the
+    /// deadline's timer on the worker's runtime (which has timers).
+    fn start_flush(&self, timeout: Duration) -> Flushing {
+        let watch = self.handle.state.flushes.watch();
+        if self.handle.control.send(Control::Flush).is_err() {
+            // The worker is gone, having settled every span it held.
+            return Flushing { watch, timer: None };
         }
-        FlushOutcome::of(before, self.progress())
+        let deadline = after(timeout);
+        let (ring, rung) = oneshot::channel();
+        let timer = self.handle.runtime.spawn(async move {
+            tokio::time::sleep_until(deadline).await;
+            let _ = ring.send(());
+        });
+        Flushing {
+            watch,
+            timer: Some((AbortOnDrop(timer), rung)),
+        }
     }
 
     /// Stops taking spans, sends what is queued until `timeout` has passed, counts the rest
@@ -381,6 +399,8 @@ impl<E: Encoder> ReporterBuilder<E> {
             state: state.clone(),
             queue,
             commands,
+            batch: Batch::default(),
+            sending: AtomicU64::new(0),
             sender: Sender::new(self.endpoint, self.encoder.content_type(), timeout),
             encoder: self.encoder,
             limits: self.limits,
@@ -425,6 +445,10 @@ struct Worker<E> {
     state: Arc<State>,
     queue: mpsc::Receiver<(FinishedSpan, usize)>,
     commands: mpsc::UnboundedReceiver<Control>,
+    /// The spans taken from the queue and not yet sent.
+    batch: Batch,
+    /// Spans of the batch being sent, not yet settled.
+    sending: AtomicU64,
     sender: Sender,
     encoder: E,
     limits: Limits,
@@ -433,13 +457,7 @@ struct Worker<E> {
 impl<E> Drop for Worker<E> {
     /// A worker that stops early (its runtime shut down) still leaves no span uncounted.
     fn drop(&mut self) {
-        let mut left = 0;
-        while let Ok((_, size)) = self.queue.try_recv() {
-            self.state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
-            self.state.counters.queued(-1);
-            left += 1;
-        }
-        self.state.counters.dropped(DropReason::Shutdown, left);
+        self.drop_unsent();
     }
 }
 
@@ -450,65 +468,86 @@ struct Batch {
     bytes: usize,
 }
 
+impl<E> Worker<E> {
+    /// Counts every span not yet settled (being sent, batched, queued) as dropped at
+    /// shutdown.
+    fn drop_unsent(&mut self) {
+        let mut left = self.sending.swap(0, Ordering::AcqRel);
+        left += std::mem::take(&mut self.batch).spans.len() as u64;
+        while let Ok((_, size)) = self.queue.try_recv() {
+            self.state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
+            self.state.counters.queued(-1);
+            left += 1;
+        }
+        self.state.counters.dropped(DropReason::Shutdown, left);
+        self.state.flushes.settle(0, left);
+    }
+
+    /// Counts `spans` being sent as dropped, and settles them.
+    fn dropped(&self, reason: DropReason, spans: u64) {
+        self.state.counters.dropped(reason, spans);
+        self.settle(0, spans);
+    }
+
+    /// Settles the next spans being sent, in order, for flushes.
+    fn settle(&self, sent: u64, dropped: u64) {
+        self.sending.fetch_sub(sent + dropped, Ordering::AcqRel);
+        self.state.flushes.settle(sent, dropped);
+    }
+}
+
 impl<E: Encoder> Worker<E> {
     /// Wakes up every `batch_delay`, when a batch's worth of spans is queued, or on a
     /// command, and sends what is queued. It never waits on the queue itself: a wake-up per
     /// span would cost a thread switch per span.
     async fn run(mut self) {
-        let mut batch = Batch::default();
         loop {
             tokio::select! {
                 biased;
                 command = self.commands.recv() => match command {
                     Some(Control::Flush) => {
-                        self.drain(&mut batch, None, true).await;
+                        self.drain(None, true).await;
                         continue;
                     }
                     Some(Control::Shutdown(deadline, done)) => {
                         self.queue.close();
-                        self.drain(&mut batch, Some(deadline), true).await;
+                        self.drain(Some(deadline), true).await;
                         let _ = done.send(());
                         return;
                     }
                     // Every reporter handle is gone (the queue's sender went first): send
                     // what is left and stop.
                     None => {
-                        self.drain(&mut batch, None, true).await;
+                        self.drain(None, true).await;
                         return;
                     }
                 },
                 // Full batches now; the rest waits for more, or for the timer.
-                () = self.state.batch_ready.notified() => self.drain(&mut batch, None, false).await,
-                () = tokio::time::sleep(self.limits.batch_delay) => self.drain(&mut batch, None, true).await,
+                () = self.state.batch_ready.notified() => self.drain(None, false).await,
+                () = tokio::time::sleep(self.limits.batch_delay) => self.drain(None, true).await,
             }
         }
     }
 
     /// Adds a span to the batch; whether the batch is now full.
-    fn add(&mut self, batch: &mut Batch, (span, size): (FinishedSpan, usize)) -> bool {
+    fn add(&mut self, (span, size): (FinishedSpan, usize)) -> bool {
         self.state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
         self.state.counters.queued(-1);
-        batch.bytes += size;
-        batch.spans.push(span);
-        batch.spans.len() >= self.limits.max_batch_spans
-            || batch.bytes >= self.limits.max_batch_bytes
+        self.batch.bytes += size;
+        self.batch.spans.push(span);
+        self.batch.spans.len() >= self.limits.max_batch_spans
+            || self.batch.bytes >= self.limits.max_batch_bytes
     }
 
     /// Sends the batch and everything queued now, in full batches, and the last partial one
     /// if `partial`; at a shutdown `deadline`, what is still unsent is counted as dropped.
-    async fn drain(&mut self, batch: &mut Batch, deadline: Option<Instant>, partial: bool) {
+    async fn drain(&mut self, deadline: Option<Instant>, partial: bool) {
         // What is queued now, not what keeps arriving: a flush under load still ends.
         let mut budget = self.queue.len();
         loop {
             let deadline = deadline.or(*lock(&self.state.stop_by));
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                let mut left = std::mem::take(batch).spans.len() as u64;
-                while let Ok((_, size)) = self.queue.try_recv() {
-                    self.state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
-                    self.state.counters.queued(-1);
-                    left += 1;
-                }
-                self.state.counters.dropped(DropReason::Shutdown, left);
+                self.drop_unsent();
                 return;
             }
             let more = budget.checked_sub(1).and_then(|left| {
@@ -516,9 +555,10 @@ impl<E: Encoder> Worker<E> {
                 self.queue.try_recv().ok()
             });
             let last = more.is_none();
-            let full = more.is_some_and(|span| self.add(batch, span));
-            if (full || (last && partial)) && !batch.spans.is_empty() {
-                self.send(std::mem::take(batch), deadline).await;
+            let full = more.is_some_and(|span| self.add(span));
+            if (full || (last && partial)) && !self.batch.spans.is_empty() {
+                let batch = std::mem::take(&mut self.batch);
+                self.send(batch, deadline).await;
             }
             if last {
                 return;
@@ -529,21 +569,21 @@ impl<E: Encoder> Worker<E> {
     /// Encodes and sends one batch, each request ending by `deadline` at the latest; a
     /// message too large is split, and a span too large alone is dropped.
     async fn send(&self, batch: Batch, deadline: Option<Instant>) {
+        self.sending
+            .store(batch.spans.len() as u64, Ordering::Release);
         let mut pending = vec![batch.spans];
         while let Some(spans) = pending.pop() {
             let stop_by = deadline.or(*lock(&self.state.stop_by));
             if stop_by.is_some_and(|stop_by| Instant::now() >= stop_by) {
                 let left = spans.len() + pending.iter().map(Vec::len).sum::<usize>();
-                self.state
-                    .counters
-                    .dropped(DropReason::Shutdown, left as u64);
+                self.dropped(DropReason::Shutdown, left as u64);
                 return;
             }
             let mut body = Vec::with_capacity(batch.bytes.min(self.limits.max_batch_bytes));
             self.encoder.encode(&spans, &mut body);
             if body.len() > self.limits.max_batch_bytes {
                 if spans.len() == 1 {
-                    self.state.counters.dropped(DropReason::Encoding, 1);
+                    self.dropped(DropReason::Encoding, 1);
                 } else {
                     let mut first = spans;
                     let second = first.split_off(first.len() / 2);
@@ -561,12 +601,17 @@ impl<E: Encoder> Worker<E> {
                     if rejected > 0 {
                         let error = format!("the collector rejected {rejected} of {count} spans");
                         *lock(&self.state.last_error) = Some(error);
+                        self.state
+                            .counters
+                            .dropped(DropReason::SendFailure, rejected);
                     }
-                    self.state.counters.sent(count - rejected, rejected, bytes);
+                    self.state.counters.sent(count - rejected, bytes);
+                    self.settle(count - rejected, rejected);
                 }
                 Err(error) => {
                     *lock(&self.state.last_error) = Some(error.to_string());
                     self.state.counters.failed(count);
+                    self.settle(0, count);
                 }
             }
         }

@@ -9,6 +9,12 @@ use std::sync::Arc;
 /// outside your system can list the hosts inside it: calls to any other host still get a
 /// client span, but no header is added.
 ///
+/// The list is checked for the request the layer sees. Redirects followed below the layer
+/// carry its headers on to wherever they point, listed or not: reqwest follows redirects
+/// itself (and drops only credentials on the way to another host), so with a list give it a
+/// redirect policy that stops at other hosts; with tower-http's `FollowRedirect`, put it
+/// outside the client layer, so that each hop comes through the layer and is checked.
+///
 /// ```
 /// use tracing_tower::PropagationTargets;
 ///

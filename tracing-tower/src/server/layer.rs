@@ -33,7 +33,8 @@ pub const RESPONSE_HEADER_TAG_PREFIX: &str = "http.response.header.";
 ///
 /// let layer = ServerTracingLayer::new(MockTracer::new())
 ///     .operation_name_with(|request: &http::Request<String>| {
-///         format!("{} {}", request.method(), request.uri().path())
+///         let api = request.uri().path().starts_with("/api/");
+///         String::from(if api { "api" } else { "static files" })
 ///     })
 ///     .allow_query_params(["page"])
 ///     .capture_request_headers([http::header::USER_AGENT])

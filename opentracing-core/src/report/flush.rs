@@ -1,0 +1,184 @@
+//! Flushes: the spans each one waits for, and what became of them.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::oneshot;
+
+use super::metrics::FlushOutcome;
+
+/// Spans are counted as they are queued, and settled (sent or dropped) by the worker in the
+/// order it takes them from the queue. A flush waits for the spans queued before it.
+#[derive(Debug, Default)]
+pub(crate) struct Flushes {
+    queued: AtomicU64,
+    settled: Mutex<Settled>,
+}
+
+#[derive(Debug, Default)]
+struct Settled {
+    spans: u64,
+    watches: Vec<Waiting>,
+    next_id: u64,
+}
+
+/// One flush: the spans numbered `start..end` in queue order, and what became of them.
+#[derive(Debug)]
+struct Waiting {
+    id: u64,
+    start: u64,
+    end: u64,
+    sent: u64,
+    dropped: u64,
+    done: Option<oneshot::Sender<()>>,
+}
+
+impl Flushes {
+    /// Counts a span into the queue; call it before the worker can take the span.
+    pub(crate) fn queued(&self) {
+        self.queued.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Settles the next `sent + dropped` spans in queue order, the sent ones first.
+    pub(crate) fn settle(&self, sent: u64, dropped: u64) {
+        if sent + dropped == 0 {
+            return;
+        }
+        let mut settled = self.lock();
+        let first = settled.spans;
+        settled.spans += sent + dropped;
+        let now = settled.spans;
+        for watch in &mut settled.watches {
+            watch.sent += overlap(first, first + sent, watch.start, watch.end);
+            watch.dropped += overlap(first + sent, now, watch.start, watch.end);
+            if now >= watch.end
+                && let Some(done) = watch.done.take()
+            {
+                let _ = done.send(());
+            }
+        }
+    }
+
+    /// Starts waiting for the spans queued so far.
+    pub(crate) fn watch(self: &Arc<Self>) -> Watch {
+        let (done, settled) = oneshot::channel();
+        let end = self.queued.load(Ordering::Acquire);
+        let mut state = self.lock();
+        let id = state.next_id;
+        state.next_id += 1;
+        let start = state.spans;
+        let done = (start < end).then_some(done);
+        state.watches.push(Waiting {
+            id,
+            start,
+            end: end.max(start),
+            sent: 0,
+            dropped: 0,
+            done,
+        });
+        Watch {
+            flushes: self.clone(),
+            id,
+            settled,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Settled> {
+        self.settled.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The number of positions in both `a..b` and `c..d`.
+fn overlap(a: u64, b: u64, c: u64, d: u64) -> u64 {
+    b.min(d).saturating_sub(a.max(c))
+}
+
+/// A flush's view of its spans; stops watching when dropped.
+#[derive(Debug)]
+pub(crate) struct Watch {
+    flushes: Arc<Flushes>,
+    id: u64,
+    settled: oneshot::Receiver<()>,
+}
+
+impl Watch {
+    /// Resolves once every watched span is settled (or the reporter is gone).
+    pub(crate) async fn settled(&mut self) {
+        let _ = (&mut self.settled).await;
+    }
+
+    /// What became of the watched spans so far.
+    pub(crate) fn outcome(&self) -> FlushOutcome {
+        let state = self.flushes.lock();
+        let watch = state.watches.iter().find(|watch| watch.id == self.id);
+        watch.map_or_else(FlushOutcome::default, |watch| FlushOutcome {
+            sent: watch.sent,
+            dropped: watch.dropped,
+            pending: watch.end - watch.start - watch.sent - watch.dropped,
+        })
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.flushes
+            .lock()
+            .watches
+            .retain(|watch| watch.id != self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(watch: &Watch) -> (u64, u64, u64) {
+        let outcome = watch.outcome();
+        (outcome.sent, outcome.dropped, outcome.pending)
+    }
+
+    #[test]
+    fn a_watch_counts_only_its_spans_in_queue_order() {
+        let flushes = Arc::new(Flushes::default());
+        for _ in 0..5 {
+            flushes.queued();
+        }
+        flushes.settle(1, 1); // spans 0 and 1, before the flush
+        let mut watch = flushes.watch(); // spans 2, 3 and 4
+        for _ in 0..10 {
+            flushes.queued(); // after it
+        }
+        assert_eq!(outcome(&watch), (0, 0, 3));
+        flushes.settle(0, 1); // span 2 dropped
+        assert_eq!(outcome(&watch), (0, 1, 2));
+        flushes.settle(4, 2); // 3 and 4 sent, then later spans
+        assert_eq!(outcome(&watch), (2, 1, 0));
+        let waker = futures_waker();
+        let mut settled = std::pin::pin!(watch.settled());
+        assert!(
+            settled
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(&waker))
+                .is_ready()
+        );
+    }
+
+    #[test]
+    fn a_watch_with_nothing_queued_is_settled_and_dropping_it_forgets_it() {
+        let flushes = Arc::new(Flushes::default());
+        let watch = flushes.watch();
+        assert_eq!(outcome(&watch), (0, 0, 0));
+        drop(watch);
+        assert!(flushes.lock().watches.is_empty());
+    }
+
+    fn futures_waker() -> std::task::Waker {
+        struct Nothing;
+        impl std::task::Wake for Nothing {
+            fn wake(self: Arc<Self>) {}
+        }
+        std::task::Waker::from(Arc::new(Nothing))
+    }
+
+    use std::future::Future;
+}
