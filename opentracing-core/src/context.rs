@@ -3,7 +3,7 @@
 use crate::baggage::Baggage;
 use crate::ids::{SpanId, TraceId};
 use crate::sampling::Sampling;
-use crate::trace_state::TraceState;
+use crate::propagation::TraceState;
 
 /// The part of a span that is propagated: trace id, span id, sampling decision and baggage,
 /// plus what the wire formats need to pass on faithfully (W3C `tracestate` and its

@@ -92,7 +92,6 @@ mod sampling;
 pub mod scope;
 mod span;
 pub mod tags;
-mod trace_state;
 mod tracer;
 mod value;
 
@@ -120,14 +119,13 @@ pub use mock::MockTracer;
 pub use noop::NoopTracer;
 pub use options::{SpanBuilder, SpanOptions};
 pub use propagation::{
-    ExtractCarrier, Extractor, Format, InjectCarrier, Injector, PropagationError,
-    PropagationErrorKind,
+    ExtractCarrier, Extractor, Format, InjectCarrier, Injector, InvalidTraceStateEntry,
+    PropagationError, PropagationErrorKind, TraceState,
 };
 pub use recorder::{InMemoryRecorder, Recorder};
 pub use references::{IntoReferenced, Reference, ReferenceType, SpanReference};
 pub use sampling::Sampling;
 pub use scope::{Scope, ScopeManager};
 pub use span::Span;
-pub use trace_state::{InvalidTraceStateEntry, TraceState};
 pub use tracer::Tracer;
 pub use value::Value;

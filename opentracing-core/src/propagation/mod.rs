@@ -19,6 +19,7 @@ mod header_text;
 mod jaeger;
 pub(crate) mod list;
 mod ot_headers;
+mod trace_state;
 mod w3c_baggage;
 mod w3c_trace_context;
 
@@ -31,6 +32,7 @@ pub use carrier::{Extractor, Injector, Repeated};
 pub use error::{PropagationError, PropagationErrorKind};
 pub use jaeger::Jaeger;
 pub use ot_headers::OtHeaders;
+pub use trace_state::{InvalidTraceStateEntry, TraceState};
 pub use w3c_baggage::W3cBaggage;
 pub use w3c_trace_context::W3cTraceContext;
 

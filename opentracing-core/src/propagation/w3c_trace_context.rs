@@ -4,7 +4,7 @@ use super::header_text::HeaderText;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::context::SpanContext;
 use crate::ids::{HexCase, SpanId, TraceId, hex_value};
-use crate::trace_state::TraceStateParser;
+use super::trace_state::TraceStateParser;
 
 pub(super) const TRACEPARENT: &str = "traceparent";
 pub(super) const TRACESTATE: &str = "tracestate";
@@ -179,7 +179,7 @@ mod tests {
     use super::*;
     use crate::propagation::PropagationErrorKind;
     use crate::sampling::Sampling;
-    use crate::trace_state::TraceState;
+    use crate::propagation::TraceState;
 
     const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
     const SPAN: &str = "00f067aa0ba902b7";

@@ -12,7 +12,7 @@ use std::error::Error;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::propagation::list::{ListScanner, Piece, split_once_byte, trim_ows};
+use super::list::{ListScanner, Piece, split_once_byte, trim_ows};
 
 /// The most members a trace state holds.
 const MAX_MEMBERS: usize = 32;
