@@ -9,9 +9,10 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentracing_core::Discard;
 use opentracing_core::NoopTracer;
 use opentracing_core::reference::ReferenceTracer;
-use peer_benches::{Discard, DiscardProcessor, sdk_span_life, span_floor, span_life};
+use peer_benches::{DiscardProcessor, sdk_span_life, span_floor, span_life};
 
 /// Both sides record the same four things: the kind (a tag for us, a field for the SDK), the
 /// method at start, then the URL and the status.

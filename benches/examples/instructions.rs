@@ -14,11 +14,9 @@ use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use opentracing_core::propagation::{B3, Codec, Jaeger, W3cBaggage, W3cTraceContext};
 use opentracing_core::reference::ReferenceTracer;
 use opentracing_core::report::{Encoder as _, Executor, Reporter, ZipkinJson};
-use opentracing_core::{Baggage, FinishedSpan, InMemoryRecorder, Tracer, tags};
+use opentracing_core::{Baggage, Discard, FinishedSpan, InMemoryRecorder, Tracer, tags};
 use opentracing_core::{SpanContext, SpanId, TraceId};
-use peer_benches::{
-    Discard, DiscardProcessor, app, jaeger_peer, sdk_span_life, span_floor, span_life,
-};
+use peer_benches::{DiscardProcessor, app, jaeger_peer, sdk_span_life, span_floor, span_life};
 
 /// Injects into a fresh header map.
 fn inject(codec: &dyn Codec, context: &SpanContext) {

@@ -13,7 +13,7 @@ use opentelemetry::KeyValue;
 use opentelemetry::trace::{Span as _, SpanKind, Tracer as _};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SdkTracer, SpanData, SpanProcessor};
-use opentracing_core::{FinishedSpan, Recorder, Tracer, Value, tags};
+use opentracing_core::{Tracer, Value, tags};
 use smallvec::SmallVec;
 
 pub mod jaeger_peer;
@@ -26,16 +26,6 @@ pub fn app() -> Router {
             "/users/{id}",
             get(|Path(id): Path<u32>| async move { format!("user {id}") }),
         )
-}
-
-/// Drops every finished span: our side of a sink.
-#[derive(Debug)]
-pub struct Discard;
-
-impl Recorder for Discard {
-    fn record(&self, span: FinishedSpan) {
-        black_box(span);
-    }
 }
 
 /// Drops every finished span: the OpenTelemetry SDK's side of a sink.

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use opentracing_core::{
-    ExtractCarrier, FinishedSpan, InjectCarrier, Instrument, MockTracer, NoopTracer, Recorder,
-    Span, SpanContext, SpanId, SpanOptions, TraceId, Tracer, tags,
+    Discard, ExtractCarrier, InjectCarrier, Instrument, MockTracer, NoopTracer, Span, SpanContext,
+    SpanId, SpanOptions, TraceId, Tracer, tags,
 };
 
 fn span_with_four_tags(tracer: &impl Tracer) {
@@ -29,14 +29,6 @@ fn span_with_four_tags(tracer: &impl Tracer) {
 /// without any storage behind it.
 #[derive(Clone)]
 struct DiscardTracer(Arc<Discard>);
-
-struct Discard;
-
-impl Recorder for Discard {
-    fn record(&self, span: FinishedSpan) {
-        black_box(span);
-    }
-}
 
 impl Tracer for DiscardTracer {
     fn start_span_with_options(&self, mut options: SpanOptions) -> Span {

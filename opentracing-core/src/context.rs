@@ -2,8 +2,8 @@
 
 use crate::baggage::Baggage;
 use crate::ids::{SpanId, TraceId};
-use crate::sampling::Sampling;
 use crate::propagation::TraceState;
+use crate::sampling::Sampling;
 
 /// The part of a span that is propagated: trace id, span id, sampling decision and baggage,
 /// plus what the wire formats need to pass on faithfully (W3C `tracestate` and its

@@ -68,7 +68,7 @@
 //! - `reference`: the [reference tracer](mod@reference): random ids, samplers, codec lists.
 //! - `zipkin`, `otlp`: the Zipkin v2 JSON and OTLP/HTTP JSON span encodings in [`report`].
 //! - `reporter`: the HTTP [reporter](report::Reporter) (both encodings; brings hyper and
-//!   tokio).
+//!   tokio), and [`config`]: the tracer and reporter from the `OTEL_*` variables.
 //!
 //! The wire codecs (W3C Trace Context and Baggage, B3, Jaeger, OpenTracing headers) are in
 //! [`propagation`] and need no feature.
@@ -77,6 +77,8 @@
 
 pub mod baggage;
 mod clock;
+#[cfg(feature = "reporter")]
+pub mod config;
 mod context;
 mod finished;
 mod global;
@@ -122,7 +124,7 @@ pub use propagation::{
     ExtractCarrier, Extractor, Format, InjectCarrier, Injector, InvalidTraceStateEntry,
     PropagationError, PropagationErrorKind, TraceState,
 };
-pub use recorder::{InMemoryRecorder, Recorder};
+pub use recorder::{Discard, Fanout, InMemoryRecorder, Recorder};
 pub use references::{IntoReferenced, Reference, ReferenceType, SpanReference};
 pub use sampling::Sampling;
 pub use scope::{Scope, ScopeManager};

@@ -17,7 +17,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use opentracing_core::reference::ReferenceTracer;
 use opentracing_core::report::{Executor, OtlpJson, Reporter};
-use opentracing_core::{FinishedSpan, InMemoryRecorder, Recorder, Tracer, tags};
+use opentracing_core::{Fanout, InMemoryRecorder, Tracer, tags};
 use serde_json::Value;
 
 /// The otelite binary: `$OTELITE_BIN`, else on `PATH`, else in cargo's bin folder.
@@ -137,8 +137,10 @@ async fn a_reported_trace_reads_back_from_otelite() {
         .start(Executor::Tokio(tokio::runtime::Handle::current()))
         .unwrap();
     let kept = Arc::new(InMemoryRecorder::new());
-    let tee = Tee(reporter.clone(), kept.clone());
-    let tracer = ReferenceTracer::new("checkout-e2e", Arc::new(tee));
+    let both = Fanout::new()
+        .with(Arc::new(reporter.clone()))
+        .with(kept.clone());
+    let tracer = ReferenceTracer::new("checkout-e2e", Arc::new(both));
     let server = tracer
         .span_builder("GET /cart")
         .tag(tags::SPAN_KIND, tags::SPAN_KIND_RPC_SERVER)
@@ -238,18 +240,4 @@ async fn a_reported_trace_reads_back_from_otelite() {
         server_json["end_time"].as_u64(),
         Some(nanos(reported.finish_time()))
     );
-}
-
-/// Records each span to the reporter and keeps a copy.
-struct Tee(Reporter, Arc<InMemoryRecorder>);
-
-impl Recorder for Tee {
-    fn record(&self, span: FinishedSpan) {
-        self.1.record(span.clone());
-        self.0.record(span);
-    }
-
-    fn supports_shared_spans(&self) -> bool {
-        self.0.supports_shared_spans()
-    }
 }

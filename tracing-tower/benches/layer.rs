@@ -14,7 +14,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use http::{Request, Response};
 use http_body::Body;
 use opentracing_core::reference::ReferenceTracer;
-use opentracing_core::{FinishedSpan, MockTracer, NoopTracer, Recorder};
+use opentracing_core::{Discard, MockTracer, NoopTracer};
 use tower::{Layer, Service, ServiceExt, service_fn};
 use tracing_tower::{ClientTracingLayer, ServerTracingLayer};
 
@@ -65,15 +65,6 @@ where
 {
     let response = run(service.clone().oneshot(request(uri))).unwrap();
     drain(response.into_body());
-}
-
-/// Drops every span it is given: the reference tracer's cost without storage behind it.
-struct Discard;
-
-impl Recorder for Discard {
-    fn record(&self, span: FinishedSpan) {
-        black_box(span);
-    }
 }
 
 fn layers(c: &mut Criterion) {

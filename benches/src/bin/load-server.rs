@@ -18,10 +18,11 @@ use axum::routing::post;
 use opentelemetry::trace::TracerProvider;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
+use opentracing_core::Discard;
 use opentracing_core::NoopTracer;
 use opentracing_core::reference::ReferenceTracer;
 use opentracing_core::report::{Executor, Reporter, ZipkinJson};
-use peer_benches::{Discard, app};
+use peer_benches::app;
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 

@@ -14,7 +14,8 @@
 
 use std::time::Duration;
 
-use opentracing_core::report::{EnvConfig, Executor};
+use opentracing_core::config::EnvConfig;
+use opentracing_core::report::Executor;
 use opentracing_core::{Tracer, tags};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -27,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ];
     vars.extend(std::env::vars());
     let config = EnvConfig::from_vars(vars)?;
-    let (tracer, reporter) = config.start(Executor::OwnThread, None)?;
+    let (tracer, reporter) = config.start(Executor::OwnThread)?;
     let reporter = reporter.ok_or("no exporter configured")?;
 
     let request = tracer

@@ -16,10 +16,11 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
+use opentracing_core::config::EnvConfig;
 use opentracing_core::propagation::B3;
 use opentracing_core::reference::{Propagator, ReferenceTracer, WaterfallRecorder};
-use opentracing_core::report::{EnvConfig, Executor, Reporter};
-use opentracing_core::{FinishedSpan, InMemoryRecorder, Recorder, Tracer, tags};
+use opentracing_core::report::Executor;
+use opentracing_core::{Fanout, InMemoryRecorder, Recorder, Tracer, tags};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use tracing_axum::{ActiveSpan, RouterExt};
 use tracing_reqwest::TracingMiddleware;
@@ -31,11 +32,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reporter = config.start_reporter(Executor::OwnThread)?;
     let waterfall = Arc::new(WaterfallRecorder::stdout());
     let kept = Arc::new(InMemoryRecorder::new());
-    let recorder = Arc::new(Fanout {
-        waterfall: waterfall.clone(),
-        kept: kept.clone(),
-        reporter: reporter.clone(),
-    });
+    // Every span to the summary, the reporter if any, and the waterfall.
+    let mut all = Fanout::new().with(kept.clone());
+    if let Some(reporter) = &reporter {
+        all = all.with(Arc::new(reporter.clone()));
+    }
+    let recorder: Arc<dyn Recorder> = Arc::new(all.with(waterfall.clone()));
 
     let backend = serve_on_loopback(backend_app(tracer("backend", &recorder))).await?;
     let frontend_tracer = tracer("frontend", &recorder);
@@ -81,7 +83,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// A tracer that reads and writes W3C and B3 headers.
-fn tracer(service: &str, recorder: &Arc<Fanout>) -> ReferenceTracer {
+fn tracer(service: &str, recorder: &Arc<dyn Recorder>) -> ReferenceTracer {
     ReferenceTracer::builder(service, recorder.clone())
         .propagator(Propagator::new().codec(B3::multi()))
         .build()
@@ -225,28 +227,4 @@ async fn run_scenario(
         println!();
     }
     Ok(())
-}
-
-/// Sends each finished span to the waterfall, to the summary, and to the reporter if any.
-#[derive(Debug)]
-struct Fanout {
-    waterfall: Arc<WaterfallRecorder>,
-    kept: Arc<InMemoryRecorder>,
-    reporter: Option<Reporter>,
-}
-
-impl Recorder for Fanout {
-    fn record(&self, span: FinishedSpan) {
-        self.kept.record(span.clone());
-        if let Some(reporter) = &self.reporter {
-            reporter.record(span.clone());
-        }
-        self.waterfall.record(span);
-    }
-
-    fn supports_shared_spans(&self) -> bool {
-        self.reporter
-            .as_ref()
-            .is_none_or(Recorder::supports_shared_spans)
-    }
 }

@@ -1,10 +1,10 @@
 //! W3C Trace Context, Levels 1 and 2: the `traceparent` and `tracestate` headers.
 
 use super::header_text::HeaderText;
+use super::trace_state::TraceStateParser;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::context::SpanContext;
 use crate::ids::{HexCase, SpanId, TraceId, hex_value};
-use super::trace_state::TraceStateParser;
 
 pub(super) const TRACEPARENT: &str = "traceparent";
 pub(super) const TRACESTATE: &str = "tracestate";
@@ -178,8 +178,8 @@ mod tests {
 
     use super::*;
     use crate::propagation::PropagationErrorKind;
-    use crate::sampling::Sampling;
     use crate::propagation::TraceState;
+    use crate::sampling::Sampling;
 
     const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
     const SPAN: &str = "00f067aa0ba902b7";

@@ -29,8 +29,6 @@
 
 mod encoder;
 #[cfg(feature = "reporter")]
-mod env;
-#[cfg(feature = "reporter")]
 mod flush;
 #[cfg(any(feature = "zipkin", feature = "otlp"))]
 mod json_writer;
@@ -46,8 +44,6 @@ mod sender;
 mod zipkin;
 
 pub use encoder::Encoder;
-#[cfg(feature = "reporter")]
-pub use env::{ConfigError, EnvConfig, Exporter, ParentRoot, SamplerChoice};
 #[cfg(feature = "reporter")]
 pub use metrics::{DropReason, FlushOutcome, ReporterMetrics};
 #[cfg(feature = "otlp")]

@@ -1,5 +1,6 @@
-//! Configuration from the environment, so that an application switches backends without
-//! code changes. The variable names are OpenTelemetry's, which operators already know.
+//! Configuration from the environment: the tracer (service name, sampler) and its reporter,
+//! so that an application switches backends without code changes. The variable names are
+//! OpenTelemetry's, which operators already know.
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,10 +8,12 @@ use std::time::Duration;
 
 use http::Uri;
 
-use super::{Executor, OtlpJson, Reporter, ReporterBuilder, StartError, ZipkinJson};
-use crate::recorder::Recorder;
+use crate::recorder::{Discard, Fanout, Recorder};
 use crate::reference::{
     AlwaysSample, NeverSample, ParentBased, RatioSampler, ReferenceTracer, ReferenceTracerBuilder,
+};
+use crate::report::{
+    Encoder, Executor, OtlpJson, Reporter, ReporterBuilder, StartError, ZipkinJson,
 };
 
 /// Where spans go.
@@ -69,7 +72,7 @@ pub enum ParentRoot {
 /// the variable, at start-up.
 ///
 /// ```
-/// use opentracing_core::report::{EnvConfig, Exporter};
+/// use opentracing_core::config::{EnvConfig, Exporter};
 ///
 /// let config = EnvConfig::from_vars([
 ///     ("OTEL_SERVICE_NAME", "checkout"),
@@ -82,7 +85,7 @@ pub enum ParentRoot {
 /// let error = EnvConfig::from_vars([("OTEL_TRACES_SAMPLER", "sometimes")]).unwrap_err();
 /// assert!(error.to_string().contains("OTEL_TRACES_SAMPLER"));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct EnvConfig {
     service_name: String,
     exporter: Option<Exporter>,
@@ -91,6 +94,23 @@ pub struct EnvConfig {
     request_timeout: Option<Duration>,
     max_queue_spans: Option<usize>,
     max_batch_spans: Option<usize>,
+    /// Recorders that get every span too.
+    also: Fanout,
+}
+
+impl fmt::Debug for EnvConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnvConfig")
+            .field("service_name", &self.service_name)
+            .field("exporter", &self.exporter)
+            .field("sampler", &self.sampler)
+            .field("batch_delay", &self.batch_delay)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_queue_spans", &self.max_queue_spans)
+            .field("max_batch_spans", &self.max_batch_spans)
+            .field("also", &self.also)
+            .finish()
+    }
 }
 
 /// A configuration value that cannot be used.
@@ -144,7 +164,17 @@ impl EnvConfig {
             max_batch_spans: vars
                 .number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE")?
                 .map(|n| n as usize),
+            also: Fanout::new(),
         })
+    }
+
+    /// The same configuration, with every span given to `recorder` too (a terminal
+    /// waterfall, a test's [`InMemoryRecorder`](crate::InMemoryRecorder)), whether or not an
+    /// exporter is configured.
+    #[must_use]
+    pub fn also_record(mut self, recorder: Arc<dyn Recorder>) -> Self {
+        self.also = self.also.with(recorder);
+        self
     }
 
     /// The service name.
@@ -187,23 +217,24 @@ impl EnvConfig {
     }
 
     /// The tracer and its reporter in one call: spans go to the reporter when an exporter
-    /// is configured, and to `also` if given.
+    /// is configured, and to the recorders given to [`also_record`](Self::also_record).
     pub fn start(
         &self,
         executor: Executor,
-        also: Option<Arc<dyn Recorder>>,
     ) -> Result<(ReferenceTracer, Option<Reporter>), StartError> {
         let reporter = self.start_reporter(executor)?;
-        let recorder: Arc<dyn Recorder> = match (&reporter, also) {
-            (Some(reporter), Some(also)) => Arc::new(Both(reporter.clone(), also)),
-            (Some(reporter), None) => Arc::new(reporter.clone()),
-            (None, Some(also)) => also,
-            (None, None) => Arc::new(Discard),
+        let mut all = self.also.clone();
+        if let Some(reporter) = &reporter {
+            all = all.with(Arc::new(reporter.clone()));
+        }
+        let recorder: Arc<dyn Recorder> = match all.len() {
+            0 => Arc::new(Discard),
+            _ => Arc::new(all),
         };
         Ok((self.tracer_builder(recorder).build(), reporter))
     }
 
-    fn limits<E: super::Encoder>(&self, mut builder: ReporterBuilder<E>) -> ReporterBuilder<E> {
+    fn limits<E: Encoder>(&self, mut builder: ReporterBuilder<E>) -> ReporterBuilder<E> {
         if let Some(delay) = self.batch_delay {
             builder = builder.batch_delay(delay);
         }
@@ -352,31 +383,6 @@ fn invalid(variable: &'static str, reason: String) -> ConfigError {
     ConfigError { variable, reason }
 }
 
-/// Records to the reporter and to another recorder.
-struct Both(Reporter, Arc<dyn Recorder>);
-
-impl Recorder for Both {
-    fn record(&self, span: crate::finished::FinishedSpan) {
-        self.1.record(span.clone());
-        self.0.record(span);
-    }
-
-    fn supports_shared_spans(&self) -> bool {
-        self.0.supports_shared_spans() && self.1.supports_shared_spans()
-    }
-}
-
-/// Records nothing: the tracer still propagates.
-struct Discard;
-
-impl Recorder for Discard {
-    fn record(&self, _: crate::finished::FinishedSpan) {}
-
-    fn supports_shared_spans(&self) -> bool {
-        true
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,6 +400,25 @@ mod tests {
             config.sampler(),
             SamplerChoice::ParentBased(ParentRoot::AlwaysOn)
         );
+    }
+
+    #[test]
+    fn spans_go_to_the_recorders_given_too() {
+        use crate::Tracer;
+
+        let kept = Arc::new(crate::InMemoryRecorder::new());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (tracer, reporter) = config(&[("OTEL_SERVICE_NAME", "shop")])
+            .unwrap()
+            .also_record(kept.clone())
+            .start(Executor::Tokio(runtime.handle().clone()))
+            .unwrap();
+        assert!(reporter.is_none());
+        tracer.start_span("work").finish();
+        assert_eq!(kept.spans()[0].service_name(), Some("shop"));
     }
 
     #[test]
