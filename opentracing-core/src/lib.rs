@@ -66,6 +66,7 @@
 //! - `harness`: the compatibility [`harness`] (implies `mock`).
 //! - `tokio`: the `task` module, which carries the active span into spawned work.
 //! - `reference`: the [reference tracer](mod@reference): random ids, samplers, codec lists.
+//! - `view`: traces drawn as [waterfalls](view::WaterfallRecorder) in the terminal.
 //! - `zipkin`, `otlp`: the Zipkin v2 JSON and OTLP/HTTP JSON span encodings in [`report`].
 //! - `reporter`: the HTTP [reporter](report::Reporter) (both encodings; brings hyper and
 //!   tokio), and [`config`]: the tracer and reporter from the `OTEL_*` variables.
@@ -107,6 +108,8 @@ pub mod reference;
 pub mod report;
 #[cfg(feature = "tokio")]
 pub mod task;
+#[cfg(feature = "view")]
+pub mod view;
 
 pub use baggage::Baggage;
 pub use context::SpanContext;

@@ -10,7 +10,6 @@ mod propagator;
 mod sampler;
 mod service_names;
 mod tracer;
-mod waterfall;
 
 pub use propagator::Propagator;
 pub use sampler::{
@@ -18,4 +17,3 @@ pub use sampler::{
     SamplingInput,
 };
 pub use tracer::{ReferenceTracer, ReferenceTracerBuilder, SharedSpansUnsupported};
-pub use waterfall::{WaterfallRecorder, render_trace};

@@ -39,7 +39,8 @@ const MIN_WIDTH: usize = 10;
 /// ```
 /// use std::sync::Arc;
 /// use opentracing_core::Tracer;
-/// use opentracing_core::reference::{ReferenceTracer, WaterfallRecorder};
+/// use opentracing_core::reference::ReferenceTracer;
+/// use opentracing_core::view::WaterfallRecorder;
 ///
 /// let waterfall = Arc::new(WaterfallRecorder::stdout().width(60));
 /// let tracer = ReferenceTracer::new("shop", waterfall.clone());
@@ -282,7 +283,8 @@ fn fit(text: &str, columns: usize) -> String {
     cut
 }
 
-#[cfg(test)]
+// The tests make their traces with the reference tracer.
+#[cfg(all(test, feature = "reference"))]
 mod tests {
     use std::io;
     use std::sync::Arc;
