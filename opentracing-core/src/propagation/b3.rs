@@ -1,7 +1,8 @@
 //! Zipkin's B3 headers: the `X-B3-*` multi-header form and the single `b3` header.
 
-use super::fields::{Sole, parse_flag, sole_value};
+use super::flag::parse_flag;
 use super::header_text::HeaderText;
+use super::sole::{Sole, sole_value};
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::context::SpanContext;
 use crate::ids::{HexCase, SpanId, TraceId, hex_value};

@@ -16,7 +16,7 @@
 //! travels: a deferred decision arrives as "not sampled", and the W3C trace state and
 //! random-id flag are not carried.
 
-use super::fields::baggage_within_limits;
+use super::baggage_limits::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS, baggage_within_limits};
 use super::{Format, PropagationError};
 use crate::baggage::Baggage;
 use crate::context::SpanContext;
@@ -24,10 +24,6 @@ use crate::ids::{SpanId, TraceId};
 
 const VERSION: u8 = 0;
 const SAMPLED: u8 = 1;
-/// The most baggage items encoded (the W3C baggage minimum).
-pub(crate) const MAX_BAGGAGE_ITEMS: usize = 64;
-/// The most bytes of baggage keys and values encoded (the W3C baggage minimum).
-pub(crate) const MAX_BAGGAGE_BYTES: usize = 8192;
 
 /// Appends the binary form of `context` to `out`.
 pub fn encode_binary(context: &SpanContext, out: &mut Vec<u8>) {

@@ -5,8 +5,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::hash::BuildHasher;
 
-use super::fields::strip_prefix_ignore_case;
-
 /// A text carrier that a context can be written into.
 pub trait Injector {
     /// Sets `key` to `value`, replacing any earlier value. A carrier that cannot hold the pair
@@ -326,6 +324,14 @@ mod header_map {
     }
 }
 
+/// `key` without `prefix`, matched ignoring ASCII case (`Ot-Baggage-`, `UBERCTX-`).
+pub(crate) fn strip_prefix_ignore_case<'a>(key: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = key.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| key.get(prefix.len()..))
+        .flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -475,5 +481,15 @@ mod tests {
             assert_eq!(headers.get_unique("content-type"), Err(Repeated));
             assert_eq!(headers.get_unique("traceparent"), Ok(Some("t")));
         }
+    }
+
+    #[test]
+    fn prefixes_match_without_regard_to_case() {
+        assert_eq!(
+            strip_prefix_ignore_case("Ot-Baggage-Key", "ot-baggage-"),
+            Some("Key")
+        );
+        assert_eq!(strip_prefix_ignore_case("ot-bag", "ot-baggage-"), None);
+        assert_eq!(strip_prefix_ignore_case("é-baggage-k", "ot-baggage-"), None);
     }
 }

@@ -3,10 +3,11 @@
 
 use std::borrow::Cow;
 
-use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
-use super::fields::{Sole, baggage_within_limits, strip_prefix_ignore_case};
+use super::baggage_limits::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS, baggage_within_limits};
+use super::carrier::strip_prefix_ignore_case;
 use super::header_text::HeaderText;
 use super::list::find_byte;
+use super::sole::Sole;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::baggage::Baggage;
 use crate::context::SpanContext;

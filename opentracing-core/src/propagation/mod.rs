@@ -11,14 +11,16 @@
 //! | any other format | [`InjectCarrier::Custom`] with a name and an `Any` carrier | [`ExtractCarrier::Custom`] |
 
 mod b3;
+mod baggage_limits;
 mod binary;
 mod carrier;
 mod error;
-mod fields;
+mod flag;
 mod header_text;
 mod jaeger;
 pub(crate) mod list;
 mod ot_headers;
+mod sole;
 mod trace_state;
 mod w3c_baggage;
 mod w3c_trace_context;

@@ -1,8 +1,9 @@
 //! The OpenTracing basic-tracer text format: `ot-tracer-traceid`, `ot-tracer-spanid`,
 //! `ot-tracer-sampled` and `ot-baggage-{key}`.
 
-use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
-use super::fields::{baggage_within_limits, parse_flag, strip_prefix_ignore_case};
+use super::baggage_limits::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS, baggage_within_limits};
+use super::carrier::strip_prefix_ignore_case;
+use super::flag::parse_flag;
 use super::header_text::HeaderText;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::baggage::Baggage;

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::binary::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
+use super::baggage_limits::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
 use super::list::{ListScanner, Piece, find_byte, split_once_byte, trim_ows};
 use super::{Extractor, Injector};
 use crate::baggage::{Baggage, BaggageBuilder};
