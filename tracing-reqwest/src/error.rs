@@ -4,7 +4,7 @@ use std::error::Error;
 
 use reqwest::StatusCode;
 use tracing_tower::UrlRedactor;
-use tracing_tower::integration::FinishGuard;
+use tracing_tower::http_span::FinishGuard;
 
 /// Tags `error=true` and logs the failure's kind (`connect`, `timeout`, `redirect`, `body`,
 /// `decode`, `request` or `middleware`) and its message with every cause, without the

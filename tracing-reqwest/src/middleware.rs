@@ -4,7 +4,7 @@ use http::Extensions;
 use opentracing_core::{GlobalTracer, Instrument, SpanContext, Tracer, tags};
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
-use tracing_tower::integration::{
+use tracing_tower::http_span::{
     FinishGuard, inject_headers, tag_method, tag_peer_addr, tag_peer_host,
 };
 use tracing_tower::{FinishAt, FinishReason, KnownMethods, PropagationTargets, UrlRedactor};

@@ -1,7 +1,7 @@
 //! Finishing the span with the response.
 
 use reqwest::{Response, ResponseBuilderExt};
-use tracing_tower::integration::FinishGuard;
+use tracing_tower::http_span::FinishGuard;
 use tracing_tower::{FinishReason, TracedBody};
 
 /// `response` with a body that finishes the span when it has been read to its end (or

@@ -7,8 +7,17 @@ pub const MAX_TAG_VALUE_LEN: usize = 2048;
 
 const ELLIPSIS: char = '…';
 
-/// `value`, cut to at most [`MAX_TAG_VALUE_LEN`] bytes at a character boundary.
-pub(crate) fn bounded(mut value: String) -> String {
+/// `value`, cut to at most [`MAX_TAG_VALUE_LEN`] bytes at a character boundary and ended
+/// with `…` when cut.
+///
+/// ```
+/// use tracing_tower::http_span::{MAX_TAG_VALUE_LEN, bounded};
+///
+/// assert_eq!(bounded("short".into()), "short");
+/// let tag = bounded("é".repeat(MAX_TAG_VALUE_LEN));
+/// assert!(tag.len() <= MAX_TAG_VALUE_LEN && tag.ends_with('…'));
+/// ```
+pub fn bounded(mut value: String) -> String {
     if let Some(end) = cut_at(&value) {
         value.truncate(end);
         value.push(ELLIPSIS);

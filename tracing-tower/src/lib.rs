@@ -77,7 +77,7 @@ pub mod client;
 mod finish;
 mod future;
 mod headers;
-pub mod integration;
+pub mod http_span;
 mod method;
 mod operation_name;
 mod peer;

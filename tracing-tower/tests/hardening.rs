@@ -128,7 +128,7 @@ async fn error_texts_lose_the_secrets_of_the_url() {
 #[test]
 fn a_guard_shows_no_secret_in_its_debug_form() {
     use tracing_tower::UrlRedactor;
-    use tracing_tower::integration::FinishGuard;
+    use tracing_tower::http_span::FinishGuard;
 
     let guard = FinishGuard::new(
         opentracing_core::Span::noop(),
