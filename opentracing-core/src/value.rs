@@ -154,6 +154,27 @@ macro_rules! from_lossless_int {
 }
 from_lossless_int!(i8, i16, i32, i64, u8, u16, u32);
 
+macro_rules! from_wide_int {
+    ($($int:ty),*) => {$(
+        /// An integer; one beyond `i64` (which OTLP and Zipkin carry) is kept exactly as
+        /// its decimal text.
+        impl From<$int> for Value {
+            fn from(i: $int) -> Self {
+                i64::try_from(i).map_or_else(|_| Self::String(i.to_string().into()), Self::I64)
+            }
+        }
+    )*};
+}
+from_wide_int!(u64, usize, isize, i128, u128);
+
+/// A copy of a borrowed `String` (a `&str` of any other lifetime: `.to_owned()`; a
+/// `&'static str` is kept without copying).
+impl From<&String> for Value {
+    fn from(s: &String) -> Self {
+        Self::String(Cow::Owned(s.clone()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +187,12 @@ mod tests {
         assert_eq!(Value::from(String::from("x")).as_str(), Some("x"));
         assert_eq!(Value::from(0.5f32).as_f64(), Some(0.5));
         assert_eq!(Value::from(1).as_str(), None);
+        assert_eq!(Value::from(7u64).as_i64(), Some(7));
+        assert_eq!(Value::from(7usize).as_i64(), Some(7));
+        assert_eq!(Value::from(u64::MAX).as_str(), Some("18446744073709551615"));
+        assert_eq!(Value::from(i128::MIN).as_str(), Some(&*i128::MIN.to_string()));
+        let name = String::from("alice");
+        assert_eq!(Value::from(&name).as_str(), Some("alice"));
     }
 
     #[test]
