@@ -76,9 +76,12 @@
 //!
 //! None is on by default. The minimum supported Rust version is 1.88.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod baggage;
 mod clock;
 #[cfg(feature = "reporter")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reporter")))]
 pub mod config;
 mod context;
 mod finished;
@@ -99,16 +102,21 @@ mod tracer;
 mod value;
 
 #[cfg(feature = "harness")]
+#[cfg_attr(docsrs, doc(cfg(feature = "harness")))]
 pub mod harness;
 #[cfg(feature = "mock")]
 mod mock;
 #[cfg(feature = "reference")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reference")))]
 pub mod reference;
 #[cfg(any(feature = "zipkin", feature = "otlp"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "zipkin", feature = "otlp"))))]
 pub mod report;
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod task;
 #[cfg(feature = "view")]
+#[cfg_attr(docsrs, doc(cfg(feature = "view")))]
 pub mod view;
 
 pub use baggage::Baggage;
@@ -120,6 +128,7 @@ pub use global::{GlobalTracer, global_tracer, is_global_tracer_registered, set_g
 pub use ids::{SpanId, TraceId};
 pub use instrument::{Instrument, Instrumented, in_span};
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub use mock::MockTracer;
 pub use noop::NoopTracer;
 pub use options::{SpanBuilder, SpanOptions};
@@ -134,3 +143,8 @@ pub use scope::{Scope, ScopeManager};
 pub use span::Span;
 pub use tracer::Tracer;
 pub use value::Value;
+
+/// This crate's README snippets, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

@@ -120,3 +120,8 @@ mod response;
 pub use middleware::{COMPONENT, TracingMiddleware};
 pub use options::ClientSpanOptions;
 pub use tracing_tower::FinishAt;
+
+/// This crate's README snippets, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

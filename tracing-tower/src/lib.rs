@@ -102,3 +102,8 @@ pub use url::{REDACTED, UrlRedactor};
 
 /// The `component` tag of the spans these layers start.
 pub const COMPONENT: &str = "tracing-tower";
+
+/// This crate's README snippets, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

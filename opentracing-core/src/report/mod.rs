@@ -45,10 +45,14 @@ mod zipkin;
 
 pub use encoder::Encoder;
 #[cfg(feature = "reporter")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reporter")))]
 pub use metrics::{DropReason, FlushOutcome, ReporterMetrics};
 #[cfg(feature = "otlp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otlp")))]
 pub use otlp::OtlpJson;
 #[cfg(feature = "reporter")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reporter")))]
 pub use reporter::{Executor, Reporter, ReporterBuilder, StartError};
 #[cfg(feature = "zipkin")]
+#[cfg_attr(docsrs, doc(cfg(feature = "zipkin")))]
 pub use zipkin::ZipkinJson;
