@@ -190,7 +190,10 @@ mod tests {
         assert_eq!(Value::from(7u64).as_i64(), Some(7));
         assert_eq!(Value::from(7usize).as_i64(), Some(7));
         assert_eq!(Value::from(u64::MAX).as_str(), Some("18446744073709551615"));
-        assert_eq!(Value::from(i128::MIN).as_str(), Some(&*i128::MIN.to_string()));
+        assert_eq!(
+            Value::from(i128::MIN).as_str(),
+            Some(&*i128::MIN.to_string())
+        );
         let name = String::from("alice");
         assert_eq!(Value::from(&name).as_str(), Some("alice"));
     }
