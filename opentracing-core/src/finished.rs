@@ -27,14 +27,8 @@ const SPILL_CAPACITY: usize = 16;
 pub(crate) fn latest_tags(tags: &[(Key, Value)]) -> impl Iterator<Item = (&str, &Value)> + '_ {
     tags.iter()
         .enumerate()
-        .filter(|(i, (key, _))| !tags[i + 1..].iter().any(|(later, _)| same_key(later, key)))
+        .filter(|(i, (key, _))| !tags[i + 1..].iter().any(|(later, _)| later == key))
         .map(|(_, (k, v))| (&**k, v))
-}
-
-/// Whether two keys are equal. Different keys mostly differ in length or in their last byte
-/// (`http.url`, `http.route`, `peer.port`, `span.kind`), which are compared before the rest.
-fn same_key(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
 }
 
 /// One `log_kv` call: a timestamp and its fields, in the order given.

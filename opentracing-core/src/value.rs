@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 /// The value of a tag or a log field: a string, a bool, an integer or a float.
 ///
@@ -103,44 +103,12 @@ impl From<f32> for Value {
     }
 }
 
-/// An address as `peer.ipv4` and `peer.ipv6` hold it: the text of
-/// [`IpAddr`]'s `Display` (dotted decimal, or RFC 5952 for IPv6).
+/// An address as `peer.ipv4` and `peer.ipv6` hold it: the text of [`IpAddr`]'s `Display`
+/// (dotted decimal, or RFC 5952 for IPv6).
 impl From<IpAddr> for Value {
     fn from(ip: IpAddr) -> Self {
-        match ip {
-            IpAddr::V4(ip) => {
-                let (text, len) = dotted_decimal(ip);
-                // Digits and dots: always UTF-8.
-                let text = std::str::from_utf8(&text[..len]).unwrap_or_default();
-                Self::String(Cow::Owned(text.to_owned()))
-            }
-            IpAddr::V6(ip) => Self::String(Cow::Owned(ip.to_string())),
-        }
+        Self::String(Cow::Owned(ip.to_string()))
     }
-}
-
-/// `ip` in dotted decimal, as `Display` writes it, without the formatting machinery (every
-/// server span carries its peer's address): the text and its length.
-pub(crate) fn dotted_decimal(ip: Ipv4Addr) -> ([u8; 15], usize) {
-    let mut text = [0; 15];
-    let mut len = 0;
-    for (i, octet) in ip.octets().into_iter().enumerate() {
-        if i > 0 {
-            text[len] = b'.';
-            len += 1;
-        }
-        if octet >= 100 {
-            text[len] = b'0' + octet / 100;
-            len += 1;
-        }
-        if octet >= 10 {
-            text[len] = b'0' + octet / 10 % 10;
-            len += 1;
-        }
-        text[len] = b'0' + octet % 10;
-        len += 1;
-    }
-    (text, len)
 }
 
 macro_rules! from_lossless_int {
