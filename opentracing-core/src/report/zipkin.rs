@@ -7,7 +7,7 @@ use smallvec::SmallVec;
 
 use super::encoder::{Encoder, error_of, since_epoch};
 use super::json_writer::{
-    decimal, display, escaped, escaped_value, hex64, ipv4, lower_case_string, string,
+    decimal, display, escaped, escaped_value, hex64, lower_case_string, string,
 };
 use crate::finished::FinishedSpan;
 use crate::ids::{SpanId, TraceId};
@@ -91,7 +91,7 @@ impl ZipkinJson {
                 tags::PEER_HOST_IPV4 => ipv4_of(value).map(|ip| remote.ipv4 = Some(ip)),
                 // An IPv4-mapped address is written as IPv4, as Zipkin prefers.
                 tags::PEER_HOST_IPV6 => ipv6_of(value).map(|ip| match ip.to_canonical() {
-                    IpAddr::V4(ip) => remote.ipv4 = Some(ip),
+                    IpAddr::V4(ip) => remote.ipv4 = Some(Ipv4::Addr(ip)),
                     IpAddr::V6(ip) => remote.ipv6 = Some(ip),
                 }),
                 tags::PEER_PORT => port_of(value).map(|port| remote.port = Some(port)),
@@ -183,12 +183,20 @@ fn kind_of(kind: &str) -> Option<&'static str> {
 }
 
 /// `peer.ipv4`: a dotted string, or the `u32` opentracing-python documents.
-fn ipv4_of(value: &Value) -> Option<Ipv4Addr> {
+fn ipv4_of(value: &Value) -> Option<Ipv4<'_>> {
     match value {
-        Value::String(text) => text.parse().ok(),
-        Value::I64(number) => Some(Ipv4Addr::from(u32::try_from(*number).ok()?)),
+        // What `Ipv4Addr` parses is what its `Display` writes: the text is written as is.
+        Value::String(text) => text.parse::<Ipv4Addr>().ok().map(|_| Ipv4::Text(text)),
+        Value::I64(number) => Some(Ipv4::Addr(Ipv4Addr::from(u32::try_from(*number).ok()?))),
         _ => None,
     }
+}
+
+/// An IPv4 address as written in a tag, or as a number.
+#[derive(Clone, Copy)]
+enum Ipv4<'a> {
+    Text(&'a str),
+    Addr(Ipv4Addr),
 }
 
 /// `peer.port`, when it is a usable port number.
@@ -325,7 +333,7 @@ enum LocalEndpoint<'a> {
 struct Endpoint<'a> {
     /// Written in lower case.
     service_name: Option<&'a str>,
-    ipv4: Option<Ipv4Addr>,
+    ipv4: Option<Ipv4<'a>>,
     ipv6: Option<Ipv6Addr>,
     port: Option<u16>,
 }
@@ -338,7 +346,7 @@ impl<'a> Endpoint<'a> {
         };
         if let Some(addr) = addr {
             match addr.ip().to_canonical() {
-                IpAddr::V4(ip) => endpoint.ipv4 = Some(ip),
+                IpAddr::V4(ip) => endpoint.ipv4 = Some(Ipv4::Addr(ip)),
                 IpAddr::V6(ip) => endpoint.ipv6 = Some(ip),
             }
             endpoint.port = Some(addr.port()).filter(|port| *port != 0);
@@ -367,7 +375,10 @@ impl<'a> Endpoint<'a> {
         }
         if let Some(ip) = self.ipv4 {
             field(out, b"\"ipv4\":\"");
-            ipv4(out, ip);
+            match ip {
+                Ipv4::Text(text) => out.extend_from_slice(text.as_bytes()),
+                Ipv4::Addr(ip) => display(out, &ip),
+            }
             out.push(b'"');
         }
         if let Some(ip) = self.ipv6 {
