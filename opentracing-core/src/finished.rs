@@ -1,6 +1,7 @@
 //! What a finished span looks like to a recorder or a test.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use smallvec::SmallVec;
@@ -67,7 +68,7 @@ pub(crate) struct SpanData {
     /// The references are links only: the span started a new trace.
     pub(crate) new_trace: bool,
     /// The service of the tracer that started the span, when it names one.
-    pub(crate) service_name: Option<&'static str>,
+    pub(crate) service_name: Option<Arc<str>>,
     pub(crate) tags: Tags,
     pub(crate) logs: Vec<LogRecord>,
     pub(crate) start_time: SystemTime,
@@ -126,7 +127,7 @@ impl FinishedSpan {
     /// (the reference tracer does): Zipkin's `localEndpoint.serviceName`, OTLP's
     /// `service.name`.
     pub fn service_name(&self) -> Option<&str> {
-        self.data.service_name
+        self.data.service_name.as_deref()
     }
 
     /// The operation name, as last set.

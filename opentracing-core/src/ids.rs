@@ -188,21 +188,6 @@ fn hex8(digits: [u8; 8], case: HexCase) -> Option<u32> {
     Some(((quads | (quads >> 16)) as u32).swap_bytes())
 }
 
-/// `value` as eight lower-case hex digits, all eight at once: each nibble is spread into a
-/// byte of its own, then offset to `0`-`9` or `a`-`f`.
-pub(crate) fn hex_digits8(value: u32) -> [u8; 8] {
-    const EACH: u64 = u64::from_le_bytes([1; 8]);
-    let mut spread = u64::from(value);
-    spread = (spread | spread << 16) & 0x0000_ffff_0000_ffff;
-    spread = (spread | spread << 8) & 0x00ff_00ff_00ff_00ff;
-    spread = (spread | spread << 4) & (EACH * 0x0f);
-    // Bit 4 of nibble + 6 is set exactly for nibbles of ten and over.
-    let letters = ((spread + EACH * 6) >> 4) & EACH;
-    let text = spread + EACH * u64::from(b'0') + letters * u64::from(b'a' - b'0' - 10);
-    // The most significant nibble ended in the highest byte: big-endian puts it first.
-    text.to_be_bytes()
-}
-
 /// Lower-case hex, zero-padded to 32 digits: the form used on the wire. `Display` is the same.
 impl fmt::LowerHex for TraceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

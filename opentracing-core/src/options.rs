@@ -1,6 +1,7 @@
 //! How to start a span: [`SpanOptions`] and the [`SpanBuilder`] that fills them in.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use smallvec::SmallVec;
@@ -23,7 +24,7 @@ pub struct SpanOptions {
     ignore_active_span: bool,
     new_trace: bool,
     sampling_only_parent: Option<SpanContext>,
-    service_name: Option<&'static str>,
+    service_name: Option<Arc<str>>,
 }
 
 impl SpanOptions {
@@ -137,7 +138,7 @@ impl SpanOptions {
 
     /// Names the service the span belongs to, for recorders (set by the reference tracer).
     #[cfg(feature = "reference")]
-    pub(crate) fn set_service_name(&mut self, service_name: &'static str) {
+    pub(crate) fn set_service_name(&mut self, service_name: Arc<str>) {
         self.service_name = Some(service_name);
     }
 

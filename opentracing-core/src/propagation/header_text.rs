@@ -1,6 +1,6 @@
 //! Header values that codecs write: ids, separators and flags, assembled on the stack.
 
-use crate::ids::{TraceId, hex_digits8};
+use crate::ids::TraceId;
 
 /// A header value of ASCII text, at most `N` bytes, assembled on the stack and copied once
 /// into a `String` of exactly its length (which a header map then keeps without copying).
@@ -28,26 +28,13 @@ impl<const N: usize> HeaderText<N> {
         }
     }
 
-    /// Appends the low `digits` (at most 32) hex digits of `value`, lower-case, zero-padded,
-    /// eight at a time.
+    /// Appends the low `digits` (at most 32) hex digits of `value`, lower-case, zero-padded.
     #[inline]
     pub(crate) fn push_hex(&mut self, value: u128, digits: usize) {
-        let digits = digits.min(32);
-        let (whole, partial) = (digits / 8, digits % 8);
-        // The value's four 32-bit words, lowest first: `as` keeps exactly the low bits.
-        let (low, high) = (value as u64, (value >> 64) as u64);
-        let words = [
-            low as u32,
-            (low >> 32) as u32,
-            high as u32,
-            (high >> 32) as u32,
-        ];
-        if partial > 0 {
-            self.push(&hex_digits8(words[whole])[8 - partial..]);
-        }
-        for &word in words[..whole].iter().rev() {
-            self.push(&hex_digits8(word));
-        }
+        let mut all = [0; 32];
+        // Sixteen bytes always fit thirty-two digits.
+        let _ = hex::encode_to_slice(value.to_be_bytes(), &mut all);
+        self.push(&all[32 - digits.min(32)..]);
     }
 
     /// Appends a trace id as B3 and Jaeger write it: 16 digits for a 64-bit id, else 32.

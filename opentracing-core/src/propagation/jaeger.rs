@@ -6,7 +6,6 @@ use std::borrow::Cow;
 use super::baggage_limits::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS, baggage_within_limits};
 use super::carrier::strip_prefix_ignore_case;
 use super::header_text::HeaderText;
-use super::list::find_byte;
 use super::sole::Sole;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::baggage::Baggage;
@@ -160,11 +159,11 @@ fn colon_separated<const N: usize>(value: &str) -> Option<[&str; N]> {
     let mut fields = [""; N];
     let mut rest = value;
     for field in fields.iter_mut().take(N - 1) {
-        let colon = find_byte(rest.as_bytes(), b':')?;
+        let colon = memchr::memchr(b':', rest.as_bytes())?;
         // `:` is ASCII, so both sides of it are on character boundaries.
         (*field, rest) = (rest.get(..colon)?, rest.get(colon + 1..)?);
     }
-    if find_byte(rest.as_bytes(), b':').is_some() {
+    if memchr::memchr(b':', rest.as_bytes()).is_some() {
         return None;
     }
     fields[N - 1] = rest;

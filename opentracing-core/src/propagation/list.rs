@@ -82,32 +82,10 @@ pub(crate) fn trim_ows(s: &str) -> &str {
 }
 
 /// `s` split at the first `separator`, an ASCII byte (both sides are then on character
-/// boundaries). Faster than `str::split_once` on the short pieces of trace headers, where
-/// setting up its search costs more than the search.
+/// boundaries).
 pub(crate) fn split_once_byte(s: &str, separator: u8) -> Option<(&str, &str)> {
-    let at = find_byte(s.as_bytes(), separator)?;
+    let at = memchr::memchr(separator, s.as_bytes())?;
     Some((s.get(..at)?, s.get(at + 1..)?))
-}
-
-/// The position of the first `needle`, eight bytes at a time: a word holds it where the
-/// word XORed with `needle` in every byte has a zero byte, and the lowest byte this classic
-/// test flags is exactly the first zero one.
-pub(crate) fn find_byte(bytes: &[u8], needle: u8) -> Option<usize> {
-    const EACH: u64 = u64::from_le_bytes([1; 8]);
-    let mut words = bytes.chunks_exact(8);
-    let mut at = 0;
-    for word in words.by_ref() {
-        let x =
-            u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ (EACH * u64::from(needle));
-        let zero = x.wrapping_sub(EACH) & !x & (EACH * 0x80);
-        if zero != 0 {
-            // Little-endian: the lowest set bit is in the first flagged byte.
-            return Some(at + (zero.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    let tail = words.remainder().iter().position(|&byte| byte == needle)?;
-    Some(at + tail)
 }
 
 #[cfg(test)]
@@ -139,21 +117,7 @@ mod tests {
     }
 
     #[test]
-    fn bytes_are_found_eight_at_a_time() {
-        for len in 0..40 {
-            for at in 0..len {
-                for other in [b'0', b'9', b';', b':' ^ 0x80, 0xff] {
-                    let mut bytes = vec![other; len];
-                    bytes[at] = b':';
-                    assert_eq!(find_byte(&bytes, b':'), Some(at), "{bytes:?}");
-                    bytes[len - 1] = b':';
-                    assert_eq!(find_byte(&bytes, b':'), Some(at), "{bytes:?}");
-                    bytes[len - 1] = other;
-                    bytes[at] = other;
-                    assert_eq!(find_byte(&bytes, b':'), None, "{bytes:?}");
-                }
-            }
-        }
+    fn splits_at_the_first_separator() {
         assert_eq!(split_once_byte("k=v=w", b'='), Some(("k", "v=w")));
         assert_eq!(split_once_byte("é=ü", b'='), Some(("é", "ü")));
         assert_eq!(split_once_byte("kv", b'='), None);

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::baggage_limits::{MAX_BAGGAGE_BYTES, MAX_BAGGAGE_ITEMS};
-use super::list::{ListScanner, Piece, find_byte, split_once_byte, trim_ows};
+use super::list::{ListScanner, Piece, split_once_byte, trim_ows};
 use super::{Extractor, Injector};
 use crate::baggage::{Baggage, BaggageBuilder};
 
@@ -171,7 +171,7 @@ fn parse_member(member: &str) -> Option<(&str, &str)> {
 /// `value` with its `%XY` escapes (either case) decoded into `bytes` if it has any; `None`
 /// for a malformed escape. Bytes that are not UTF-8 become U+FFFD.
 fn percent_decode<'a>(value: &'a str, bytes: &'a mut Vec<u8>) -> Option<Cow<'a, str>> {
-    if find_byte(value.as_bytes(), b'%').is_none() {
+    if memchr::memchr(b'%', value.as_bytes()).is_none() {
         return Some(Cow::Borrowed(value));
     }
     bytes.clear();

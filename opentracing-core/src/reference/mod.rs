@@ -8,7 +8,6 @@
 
 mod propagator;
 mod sampler;
-mod service_names;
 mod tracer;
 
 pub use propagator::Propagator;

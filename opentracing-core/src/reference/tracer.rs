@@ -12,7 +12,6 @@ use crate::propagation::{
 use crate::recorder::Recorder;
 use crate::reference::propagator::Propagator;
 use crate::reference::sampler::{AlwaysSample, ParentBased, Sampler, SamplingInput};
-use crate::reference::service_names;
 use crate::sampling::Sampling;
 use crate::span::Span;
 use crate::tags;
@@ -43,7 +42,7 @@ pub struct ReferenceTracer {
 }
 
 struct Inner {
-    service_name: &'static str,
+    service_name: Arc<str>,
     recorder: Arc<dyn Recorder>,
     sampler: Box<dyn Sampler>,
     propagator: Propagator,
@@ -58,17 +57,13 @@ impl ReferenceTracer {
     }
 
     /// A builder, to choose the sampler and the propagation.
-    ///
-    /// The service name is stored once per process and kept for its life (spans then carry
-    /// it without reference counting): build tracers for a fixed set of names, not one per
-    /// request or tenant.
     pub fn builder(
         service_name: impl Into<String>,
         recorder: Arc<dyn Recorder>,
     ) -> ReferenceTracerBuilder {
         ReferenceTracerBuilder {
             inner: Inner {
-                service_name: service_names::intern(service_name.into()),
+                service_name: service_name.into().into(),
                 recorder,
                 sampler: Box::new(ParentBased::new(AlwaysSample)),
                 propagator: Propagator::new(),
@@ -79,7 +74,7 @@ impl ReferenceTracer {
 
     /// The service name, for reporters (Zipkin's `localEndpoint`, OTLP's `service.name`).
     pub fn service_name(&self) -> &str {
-        self.inner.service_name
+        &self.inner.service_name
     }
 
     /// The propagation settings.
@@ -141,7 +136,7 @@ impl Tracer for ReferenceTracer {
     #[inline]
     fn start_span_with_options(&self, mut options: SpanOptions) -> Span {
         let context = self.context_for(&mut options);
-        options.set_service_name(self.inner.service_name);
+        options.set_service_name(self.inner.service_name.clone());
         Span::new(context, options, self.inner.recorder.clone())
     }
 
