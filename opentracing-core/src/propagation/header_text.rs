@@ -31,10 +31,14 @@ impl<const N: usize> HeaderText<N> {
     /// Appends the low `digits` (at most 32) hex digits of `value`, lower-case, zero-padded.
     #[inline]
     pub(crate) fn push_hex(&mut self, value: u128, digits: usize) {
-        let mut all = [0; 32];
-        // Sixteen bytes always fit thirty-two digits.
-        let _ = hex::encode_to_slice(value.to_be_bytes(), &mut all);
-        self.push(&all[32 - digits.min(32)..]);
+        let digits = digits.min(32);
+        // Only the bytes that hold the digits asked for.
+        let bytes = digits.div_ceil(2);
+        let mut text = [0; 32];
+        let text = &mut text[..2 * bytes];
+        // `2 * bytes` digits always hold `bytes` bytes.
+        let _ = hex::encode_to_slice(&value.to_be_bytes()[16 - bytes..], &mut *text);
+        self.push(&text[2 * bytes - digits..]);
     }
 
     /// Appends a trace id as B3 and Jaeger write it: 16 digits for a 64-bit id, else 32.
