@@ -14,7 +14,7 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use opentracing_core::Tracer;
 use opentracing_core::reference::ReferenceTracer;
-use opentracing_core::report::{Executor, Reporter, ReporterBuilder, ZipkinJson};
+use opentracing_core::report::{Executor, ExportErrorKind, Reporter, ReporterBuilder, ZipkinJson};
 
 /// A Zipkin-like collector on 127.0.0.1:0 that counts the spans it accepts; it answers
 /// `fail_first` messages with 500 first, and waits `delay` before each answer.
@@ -157,11 +157,15 @@ async fn a_refused_connection_costs_counted_drops() {
     let metrics = reporter.metrics();
     assert_eq!(metrics.dropped_send_failure, 5);
     assert_eq!(metrics.messages_dropped, 1);
+    let error = reporter.last_error().unwrap();
     assert!(
-        reporter
-            .last_error()
-            .unwrap()
-            .contains("could not be reached")
+        error.to_string().contains("could not be reached"),
+        "{error}"
+    );
+    assert_eq!(error.kind(), ExportErrorKind::Unreachable);
+    assert!(
+        std::error::Error::source(&error).is_some(),
+        "the transport error is kept"
     );
 }
 
@@ -174,7 +178,7 @@ async fn a_failing_collector_then_recovery() {
     report(&reporter, 4);
     reporter.flush(FLUSH).await;
     assert_eq!(reporter.metrics().dropped_send_failure, 4);
-    assert!(reporter.last_error().unwrap().contains("500"));
+    assert!(reporter.last_error().unwrap().to_string().contains("500"));
     report(&reporter, 6);
     reporter.flush(FLUSH).await;
     assert_eq!(collector.spans(), 6, "recovered");
@@ -191,21 +195,18 @@ async fn a_slow_collector_times_out() {
     report(&reporter, 2);
     reporter.flush(FLUSH).await;
     assert_eq!(reporter.metrics().dropped_send_failure, 2);
-    assert!(reporter.last_error().unwrap().contains("in time"));
+    assert!(
+        reporter
+            .last_error()
+            .unwrap()
+            .to_string()
+            .contains("in time")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_collector_that_never_answers_cannot_grow_the_queue() {
-    // Accepts connections and never reads or answers.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((stream, _)) = listener.accept().await {
-            held.push(stream);
-        }
-    });
-    let reporter = builder(format!("http://{addr}/").parse().unwrap())
+    let reporter = builder(hanging_collector().await)
         .max_queue_spans(100)
         .max_batch_spans(10)
         .request_timeout(Duration::from_secs(30))
@@ -313,6 +314,7 @@ fn a_bad_endpoint_is_a_clear_error() {
         .start(Executor::OwnThread)
         .unwrap_err();
     assert!(error.to_string().contains("http://"), "{error}");
+    assert!(std::error::Error::source(&error).is_none());
 }
 
 #[test]
@@ -445,7 +447,13 @@ async fn spans_an_otlp_collector_rejects_are_counted() {
         (3, 2),
         "{metrics:?}"
     );
-    assert!(reporter.last_error().unwrap().contains("rejected 2 of 5"));
+    assert!(
+        reporter
+            .last_error()
+            .unwrap()
+            .to_string()
+            .contains("rejected 2 of 5")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

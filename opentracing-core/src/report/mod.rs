@@ -29,6 +29,8 @@
 
 mod encoder;
 #[cfg(feature = "reporter")]
+mod error;
+#[cfg(feature = "reporter")]
 mod flush;
 #[cfg(any(feature = "zipkin", feature = "otlp"))]
 mod json_writer;
@@ -46,13 +48,16 @@ mod zipkin;
 pub use encoder::Encoder;
 #[cfg(feature = "reporter")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reporter")))]
+pub use error::{ExportError, ExportErrorKind, StartError};
+#[cfg(feature = "reporter")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reporter")))]
 pub use metrics::{DropReason, FlushOutcome, ReporterMetrics};
 #[cfg(feature = "otlp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "otlp")))]
 pub use otlp::OtlpJson;
 #[cfg(feature = "reporter")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reporter")))]
-pub use reporter::{Executor, Reporter, ReporterBuilder, StartError};
+pub use reporter::{Executor, Reporter, ReporterBuilder};
 #[cfg(feature = "zipkin")]
 #[cfg_attr(docsrs, doc(cfg(feature = "zipkin")))]
 pub use zipkin::ZipkinJson;

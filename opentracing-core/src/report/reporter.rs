@@ -11,9 +11,10 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::encoder::Encoder;
+use super::error::{ExportError, ExportErrorKind, StartError};
 use super::flush::{Flushes, Watch};
 use super::metrics::{Counters, DropReason, FlushOutcome, ReporterMetrics};
-use super::sender::{SendError, Sender};
+use super::sender::Sender;
 use crate::finished::FinishedSpan;
 use crate::recorder::Recorder;
 
@@ -28,28 +29,6 @@ pub enum Executor {
     /// A task on this tokio runtime, which must have its time and I/O drivers on
     /// (`enable_all`, as `#[tokio::main]` does).
     Tokio(tokio::runtime::Handle),
-}
-
-/// Why a reporter could not start.
-#[derive(Debug)]
-pub struct StartError {
-    reason: String,
-}
-
-impl fmt::Display for StartError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the span reporter cannot start: {}", self.reason)
-    }
-}
-
-impl std::error::Error for StartError {}
-
-impl StartError {
-    pub(crate) fn new(reason: impl Into<String>) -> Self {
-        Self {
-            reason: reason.into(),
-        }
-    }
 }
 
 /// Sends finished spans to a collector in batches, without ever making the service wait.
@@ -112,7 +91,7 @@ struct State {
     queued_bytes: AtomicUsize,
     counters: Counters,
     flushes: Arc<Flushes>,
-    last_error: Mutex<Option<String>>,
+    last_error: Mutex<Option<ExportError>>,
     /// The shutdown deadline, once a shutdown is asked for: a request in flight then ends
     /// by it too.
     stop_by: Mutex<Option<Instant>>,
@@ -240,7 +219,7 @@ impl Reporter {
     }
 
     /// Why the last failed message failed, if one did.
-    pub fn last_error(&self) -> Option<String> {
+    pub fn last_error(&self) -> Option<ExportError> {
         lock(&self.handle.state.last_error).clone()
     }
 
@@ -383,10 +362,7 @@ impl<E: Encoder> ReporterBuilder<E> {
     /// the background task.
     pub fn start(self, executor: Executor) -> Result<Reporter, StartError> {
         if self.endpoint.scheme_str() != Some("http") || self.endpoint.host().is_none() {
-            return Err(StartError::new(format!(
-                "the endpoint must be an http:// URL with a host, not {}",
-                self.endpoint
-            )));
+            return Err(StartError::endpoint(self.endpoint));
         }
         let (spans, queue) = mpsc::channel(self.limits.max_queue_spans);
         let (control, commands) = mpsc::unbounded_channel();
@@ -417,12 +393,12 @@ impl<E: Encoder> ReporterBuilder<E> {
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
-                    .map_err(|error| StartError::new(format!("no runtime: {error}")))?;
+                    .map_err(StartError::runtime)?;
                 let handle = runtime.handle().clone();
                 std::thread::Builder::new()
                     .name("opentracing-reporter".into())
                     .spawn(move || runtime.block_on(worker.run()))
-                    .map_err(|error| StartError::new(format!("no thread: {error}")))?;
+                    .map_err(StartError::thread)?;
                 handle
             }
         };
@@ -599,8 +575,11 @@ impl<E: Encoder> Worker<E> {
                 Ok(answer) => {
                     let rejected = self.encoder.rejected_spans(&answer).min(count);
                     if rejected > 0 {
-                        let error = format!("the collector rejected {rejected} of {count} spans");
-                        *lock(&self.state.last_error) = Some(error);
+                        let kind = ExportErrorKind::Rejected {
+                            rejected,
+                            spans: count,
+                        };
+                        *lock(&self.state.last_error) = Some(ExportError::new(kind));
                         self.state
                             .counters
                             .dropped(DropReason::SendFailure, rejected);
@@ -609,7 +588,7 @@ impl<E: Encoder> Worker<E> {
                     self.settle(count - rejected, rejected);
                 }
                 Err(error) => {
-                    *lock(&self.state.last_error) = Some(error.to_string());
+                    *lock(&self.state.last_error) = Some(error);
                     self.state.counters.failed(count);
                     self.settle(0, count);
                 }
@@ -624,7 +603,7 @@ impl<E> Worker<E> {
         &self,
         body: Vec<u8>,
         deadline: Option<Instant>,
-    ) -> Result<Vec<u8>, SendError> {
+    ) -> Result<Vec<u8>, ExportError> {
         // Listening before reading the deadline, so a shutdown in between is not missed.
         let stopping = self.state.stopping.notified();
         tokio::pin!(stopping);
@@ -637,7 +616,7 @@ impl<E> Worker<E> {
             () = stopping, if stop_by.is_none() => {
                 let stop_by = (*lock(&self.state.stop_by)).unwrap_or_else(Instant::now);
                 let bounded = tokio::time::timeout_at(stop_by, exchange).await;
-                bounded.unwrap_or(Err(SendError::Timeout))
+                bounded.unwrap_or_else(|_| Err(ExportError::new(ExportErrorKind::Timeout)))
             }
         }
     }

@@ -1,6 +1,5 @@
 //! One HTTP POST to the collector.
 
-use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,6 +11,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tokio::time::Instant;
 
+use super::error::{ExportError, ExportErrorKind};
+
 /// The largest collector answer read; the rest is ignored.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
@@ -21,24 +22,6 @@ pub(crate) struct Sender {
     endpoint: Uri,
     content_type: HeaderValue,
     timeout: Duration,
-}
-
-/// Why a message failed.
-#[derive(Debug)]
-pub(crate) enum SendError {
-    Timeout,
-    Transport(hyper_util::client::legacy::Error),
-    Status(http::StatusCode),
-}
-
-impl fmt::Display for SendError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Timeout => f.write_str("the collector did not answer in time"),
-            Self::Transport(error) => write!(f, "the collector could not be reached: {error}"),
-            Self::Status(status) => write!(f, "the collector answered {status}"),
-        }
-    }
 }
 
 impl Sender {
@@ -57,7 +40,7 @@ impl Sender {
         &self,
         body: Vec<u8>,
         deadline: Option<Instant>,
-    ) -> Result<Vec<u8>, SendError> {
+    ) -> Result<Vec<u8>, ExportError> {
         let mut request = Request::new(Full::new(Bytes::from(body)));
         *request.method_mut() = Method::POST;
         *request.uri_mut() = self.endpoint.clone();
@@ -69,7 +52,7 @@ impl Sender {
                 .client
                 .request(request)
                 .await
-                .map_err(SendError::Transport)?;
+                .map_err(ExportError::unreachable)?;
             let status = response.status();
             // Read (a bounded part of) the answer: the encoding may need it, and the
             // connection can then be reused.
@@ -88,13 +71,13 @@ impl Sender {
             if status.is_success() {
                 Ok(answer)
             } else {
-                Err(SendError::Status(status))
+                Err(ExportError::new(ExportErrorKind::Status(status)))
             }
         };
         let timeout_at = super::reporter::after(self.timeout);
         let timeout_at = deadline.map_or(timeout_at, |deadline| deadline.min(timeout_at));
         tokio::time::timeout_at(timeout_at, exchange)
             .await
-            .unwrap_or(Err(SendError::Timeout))
+            .unwrap_or_else(|_| Err(ExportError::new(ExportErrorKind::Timeout)))
     }
 }

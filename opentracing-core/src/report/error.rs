@@ -1,0 +1,131 @@
+//! The reporter's errors: why it could not start, and why spans did not reach the collector.
+
+use std::error::Error;
+use std::fmt;
+use std::sync::Arc;
+
+use http::{StatusCode, Uri};
+
+/// Why a reporter could not start.
+#[derive(Debug)]
+pub struct StartError {
+    kind: StartErrorKind,
+}
+
+#[derive(Debug)]
+enum StartErrorKind {
+    Endpoint(Uri),
+    Runtime(std::io::Error),
+    Thread(std::io::Error),
+}
+
+impl StartError {
+    pub(crate) fn endpoint(endpoint: Uri) -> Self {
+        Self {
+            kind: StartErrorKind::Endpoint(endpoint),
+        }
+    }
+
+    pub(crate) fn runtime(error: std::io::Error) -> Self {
+        Self {
+            kind: StartErrorKind::Runtime(error),
+        }
+    }
+
+    pub(crate) fn thread(error: std::io::Error) -> Self {
+        Self {
+            kind: StartErrorKind::Thread(error),
+        }
+    }
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the span reporter cannot start: ")?;
+        match &self.kind {
+            StartErrorKind::Endpoint(endpoint) => write!(
+                f,
+                "the endpoint must be an http:// URL with a host, not {endpoint}"
+            ),
+            StartErrorKind::Runtime(_) => f.write_str("no runtime"),
+            StartErrorKind::Thread(_) => f.write_str("no thread"),
+        }
+    }
+}
+
+impl Error for StartError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match &self.kind {
+            StartErrorKind::Endpoint(_) => None,
+            StartErrorKind::Runtime(error) | StartErrorKind::Thread(error) => Some(error),
+        }
+    }
+}
+
+/// Why a message, or some of its spans, did not reach the collector: what
+/// [`Reporter::last_error`](super::Reporter::last_error) keeps.
+#[derive(Clone, Debug)]
+pub struct ExportError {
+    kind: ExportErrorKind,
+    source: Option<Arc<dyn Error + Send + Sync>>,
+}
+
+/// What went wrong with a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExportErrorKind {
+    /// The collector did not answer in time.
+    Timeout,
+    /// The collector could not be reached (the connection failed); the cause is the
+    /// error's `source`.
+    Unreachable,
+    /// The collector answered with this status, not 2xx.
+    Status(StatusCode),
+    /// The collector accepted the message but rejected this many of its spans.
+    Rejected {
+        /// Spans rejected.
+        rejected: u64,
+        /// Spans in the message.
+        spans: u64,
+    },
+}
+
+impl ExportError {
+    pub(crate) fn new(kind: ExportErrorKind) -> Self {
+        Self { kind, source: None }
+    }
+
+    pub(crate) fn unreachable(source: impl Error + Send + Sync + 'static) -> Self {
+        Self {
+            kind: ExportErrorKind::Unreachable,
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ExportErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for ExportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            ExportErrorKind::Timeout => f.write_str("the collector did not answer in time"),
+            ExportErrorKind::Unreachable => match &self.source {
+                Some(source) => write!(f, "the collector could not be reached: {source}"),
+                None => f.write_str("the collector could not be reached"),
+            },
+            ExportErrorKind::Status(status) => write!(f, "the collector answered {status}"),
+            ExportErrorKind::Rejected { rejected, spans } => {
+                write!(f, "the collector rejected {rejected} of {spans} spans")
+            }
+        }
+    }
+}
+
+impl Error for ExportError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.source.as_deref().map(|source| source as _)
+    }
+}
