@@ -171,11 +171,12 @@ impl SpanContext {
         self
     }
 
-    /// This local context, answering in the format `origin` (a trace started here because a
-    /// caller sent only a sampling decision in that format).
+    /// This local context, answering in the format `origin`: for a tracer that starts a
+    /// trace because a caller sent only a sampling decision in that format, so that its
+    /// propagator writes the decision back the same way. Unlike
+    /// [`with_origin`](Self::with_origin), the context stays local.
     #[must_use]
-    #[cfg(feature = "reference")]
-    pub(crate) fn answering_in(mut self, origin: Option<&'static str>) -> Self {
+    pub fn answering_in(mut self, origin: Option<&'static str>) -> Self {
         self.origin = origin;
         self
     }

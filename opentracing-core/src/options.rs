@@ -106,10 +106,11 @@ impl SpanOptions {
         self.parent()
     }
 
-    /// Forgets the parent reference: a span that joins its remote parent (Zipkin's shared
-    /// span) is that span, not its child.
-    #[cfg(feature = "reference")]
-    pub(crate) fn remove_parent_reference(&mut self) {
+    /// Forgets the parent reference (the first one, after
+    /// [`resolve_parent`](Self::resolve_parent)): for a tracer whose span joins its remote
+    /// parent (Zipkin's shared span, [`SpanContext::joined`]) and so is that span, not its
+    /// child.
+    pub fn remove_parent_reference(&mut self) {
         if !self.references.is_empty() {
             self.references.remove(0);
         }
@@ -136,9 +137,18 @@ impl SpanOptions {
         }
     }
 
-    /// Names the service the span belongs to, for recorders (set by the reference tracer).
-    #[cfg(feature = "reference")]
-    pub(crate) fn set_service_name(&mut self, service_name: Arc<str>) {
+    /// Names the service the span belongs to, which recorders and reporters write
+    /// ([`FinishedSpan::service_name`](crate::FinishedSpan::service_name)): for a tracer
+    /// that serves one service, before it starts the span.
+    ///
+    /// ```
+    /// use opentracing_core::SpanOptions;
+    ///
+    /// let mut options = SpanOptions::new("checkout");
+    /// options.set_service_name("shop".into());
+    /// # drop(options);
+    /// ```
+    pub fn set_service_name(&mut self, service_name: Arc<str>) {
         self.service_name = Some(service_name);
     }
 

@@ -242,3 +242,55 @@ fn closing_scopes_out_of_order_is_safe() {
         .collect();
     assert_eq!(finished, ["outer", "middle", "inner"]);
 }
+
+/// What the reference tracer does with a span's options, a tracer of your own can do too,
+/// with no feature: name the service, join a remote parent (Zipkin's shared span).
+#[test]
+fn a_tracer_of_your_own_names_its_service_and_joins_shared_spans() {
+    use std::sync::Arc;
+
+    use opentracing_core::{
+        ExtractCarrier, InMemoryRecorder, InjectCarrier, PropagationError, Span, SpanOptions,
+    };
+
+    struct Joining(Arc<InMemoryRecorder>);
+
+    impl Tracer for Joining {
+        fn start_span_with_options(&self, mut options: SpanOptions) -> Span {
+            options.set_service_name("shop".into());
+            let parent = options.resolve_parent().cloned();
+            let context = match parent {
+                Some(parent) => {
+                    options.remove_parent_reference();
+                    parent.joined()
+                }
+                None => SpanContext::new(TraceId::new(1).unwrap(), SpanId::new(1).unwrap()),
+            };
+            Span::new(context, options, self.0.clone())
+        }
+
+        fn inject(&self, _: &SpanContext, _: InjectCarrier<'_>) -> Result<(), PropagationError> {
+            Ok(())
+        }
+
+        fn extract(&self, _: ExtractCarrier<'_>) -> Result<Option<SpanContext>, PropagationError> {
+            Ok(None)
+        }
+    }
+
+    let recorder = Arc::new(InMemoryRecorder::new());
+    let remote =
+        SpanContext::new(TraceId::new(7).unwrap(), SpanId::new(9).unwrap()).with_origin("b3");
+    let tracer = Joining(recorder.clone());
+    tracer
+        .span_builder("serve")
+        .child_of(remote.clone())
+        .start()
+        .finish();
+
+    let span = &recorder.spans()[0];
+    assert_eq!(span.service_name(), Some("shop"));
+    assert_eq!(span.context().span_id(), remote.span_id());
+    assert!(span.context().is_shared());
+    assert!(span.references().is_empty());
+}
