@@ -9,12 +9,15 @@
 #
 #   bash benches/server-instructions.sh      # needs valgrind and curl
 #   REQUESTS=5000 MODES="bare ours-noop" bash benches/server-instructions.sh
+#   HEADERS=$'traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\nbaggage: a=1,b=2' \
+#       MODES="ours-discard" bash benches/server-instructions.sh   # requests that carry a trace
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 REQUESTS=${REQUESTS:-2000}
 MODES=${MODES:-"bare tower-http otel ours-noop ours-discard ours-reference"}
 PATH_UNDER_TEST=${PATH_UNDER_TEST:-/users/42}
+HEADERS=${HEADERS:-}           # request headers, one per line, sent with every request
 
 for tool in valgrind callgrind_control curl; do
     command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install valgrind curl)" >&2; exit 1; }
@@ -44,7 +47,11 @@ wait_listening() {
 # `count` requests to the server, one after another on one connection (the fragment keeps
 # every URL the same on the wire while curl's globbing repeats it).
 drive() {
-    curl -sf -o /dev/null "http://$1$PATH_UNDER_TEST#[1-$2]"
+    local header_args=() header
+    while IFS= read -r header; do
+        [ -n "$header" ] && header_args+=(-H "$header")
+    done <<<"$HEADERS"
+    curl -sf -o /dev/null "${header_args[@]}" "http://$1$PATH_UNDER_TEST#[1-$2]"
 }
 
 "$server" collector >"$work/collector.log" 2>&1 &
