@@ -403,6 +403,26 @@ fn baggage_without_a_trace_still_travels() {
 }
 
 #[test]
+fn w3c_baggage_adds_to_a_codec_s_own_baggage_which_wins_a_clash() {
+    let (tracer, _) = tracer_with(all_codecs());
+    let inbound = headers(&[
+        ("uber-trace-id", "4bf92f3577b34da6:00f067aa0ba902b7:0:1"),
+        ("uberctx-user", "ada"),
+        ("baggage", "user=bob,team=core"),
+    ]);
+    let context = extract(&tracer, &inbound).unwrap();
+    let items: Vec<_> = context.baggage().iter().collect();
+    assert_eq!(items, [("team", "core"), ("user", "ada")]);
+    let only_w3c = headers(&[
+        ("uber-trace-id", "4bf92f3577b34da6:00f067aa0ba902b7:0:1"),
+        ("baggage", "user=bob,team=core"),
+    ]);
+    let context = extract(&tracer, &only_w3c).unwrap();
+    let items: Vec<_> = context.baggage().iter().collect();
+    assert_eq!(items, [("team", "core"), ("user", "bob")]);
+}
+
+#[test]
 fn debug_is_forced_whatever_the_sampler() {
     let recorder = Arc::new(InMemoryRecorder::new());
     let tracer = ReferenceTracer::builder("svc", recorder.clone())

@@ -148,6 +148,9 @@ impl Propagator {
         if extra.is_empty() {
             return context;
         }
+        if context.baggage().is_empty() {
+            return context.with_baggage(extra);
+        }
         let mut baggage = context.baggage().clone();
         for (key, value) in &extra {
             if baggage.get(key).is_none() {
