@@ -1,6 +1,5 @@
 //! Baggage: key/value pairs that travel with a trace to every descendant span.
 
-use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
@@ -110,9 +109,6 @@ struct Items {
 
 #[derive(Clone, Copy)]
 struct Entry {
-    /// The key's first eight bytes, big-endian and zero-padded: comparing it orders most
-    /// keys without reading `text`.
-    prefix: u64,
     key: Place,
     value: Place,
 }
@@ -134,27 +130,11 @@ impl Place {
     }
 }
 
-/// The first eight bytes of `key` as a big-endian number, zeros after a shorter key, so
-/// that two keys whose prefixes differ compare as their prefixes do.
-fn prefix(key: &str) -> u64 {
-    let mut bytes = [0; 8];
-    let head = &key.as_bytes()[..key.len().min(8)];
-    bytes[..head.len()].copy_from_slice(head);
-    u64::from_be_bytes(bytes)
-}
-
 impl Items {
     /// The index of `key`, or where it would be inserted.
     fn search(&self, key: &str) -> Result<usize, usize> {
-        let key_prefix = prefix(key);
-        self.entries.binary_search_by(|entry| {
-            match entry.prefix.cmp(&key_prefix) {
-                // Equal prefixes: the keys share their first eight bytes, or are shorter
-                // keys that differ only by trailing NUL bytes.
-                Ordering::Equal => entry.key.of(&self.text).cmp(key),
-                unequal => unequal,
-            }
-        })
+        self.entries
+            .binary_search_by(|entry| entry.key.of(&self.text).cmp(key))
     }
 
     fn value(&self, entry: &Entry) -> &str {
@@ -172,7 +152,6 @@ impl Items {
 
     fn insert(&mut self, index: usize, key: &str, value: &str) {
         let entry = Entry {
-            prefix: prefix(key),
             key: self.push_text(key),
             value: self.push_text(value),
         };
@@ -307,7 +286,7 @@ mod tests {
     }
 
     #[test]
-    fn orders_keys_by_bytes_past_and_within_the_prefix() {
+    fn orders_keys_by_their_bytes() {
         let keys = [
             "",
             "a",
