@@ -90,31 +90,9 @@ pub(crate) enum HexCase {
     Either,
 }
 
-/// The value of at most 32 hex digits (an empty slice reads as zero): ids of sixteen or
-/// thirty-two digits eight digits at a time, other lengths digit by digit, in 64-bit
-/// halves.
-#[inline]
+/// The value of at most 32 hex digits (an empty slice reads as zero), one digit at a time
+/// through a table of digit values.
 pub(crate) fn hex_value(digits: &[u8], case: HexCase) -> Option<u128> {
-    // Ids as the codecs write them, sixteen or thirty-two digits, eight at a time.
-    if let Ok(id) = <&[u8; 16]>::try_from(digits) {
-        return hex16(id, case).map(u128::from);
-    }
-    if let Some((high, low)) = <&[u8; 32]>::try_from(digits)
-        .ok()
-        .and_then(|id| id.split_first_chunk::<16>())
-        .and_then(|(high, low)| Some((high, <&[u8; 16]>::try_from(low).ok()?)))
-    {
-        return Some(u128::from(hex16(high, case)?) << 64 | u128::from(hex16(low, case)?));
-    }
-    let (high, low) = digits.split_at(digits.len().saturating_sub(16));
-    if high.len() > 16 {
-        return None;
-    }
-    Some(u128::from(hex_value64(high, case)?) << 64 | u128::from(hex_value64(low, case)?))
-}
-
-/// At most sixteen digits, one at a time through a table of digit values.
-fn hex_value64(digits: &[u8], case: HexCase) -> Option<u64> {
     // Digits map to their value, other bytes to a value with a high bit set; the bits of
     // every value are gathered so that one check at the end replaces one per digit.
     const INVALID: u8 = 0xf0;
@@ -138,54 +116,21 @@ fn hex_value64(digits: &[u8], case: HexCase) -> Option<u64> {
     }
     const LOWER: [u8; 256] = table(&[b"abcdef"]);
     const EITHER: [u8; 256] = table(&[b"abcdef", b"ABCDEF"]);
+    if digits.len() > 32 {
+        return None;
+    }
     let values = match case {
         HexCase::Lower => &LOWER,
         HexCase::Either => &EITHER,
     };
-    let mut acc = 0u64;
+    let mut acc = 0u128;
     let mut seen = 0u8;
     for &byte in digits {
         let value = values[usize::from(byte)];
         seen |= value;
-        acc = acc << 4 | u64::from(value & 0xf);
+        acc = acc << 4 | u128::from(value & 0xf);
     }
     (seen & INVALID == 0).then_some(acc)
-}
-
-#[inline]
-fn hex16(digits: &[u8; 16], case: HexCase) -> Option<u64> {
-    let (high, low) = digits.split_first_chunk::<8>()?;
-    let low = <[u8; 8]>::try_from(low).ok()?;
-    Some(u64::from(hex8(*high, case)?) << 32 | u64::from(hex8(low, case)?))
-}
-
-/// The value of eight hex digits, all eight bytes at once: each byte becomes a candidate
-/// nibble, which is valid when it is below 16 and writing it back as a lower-case digit
-/// gives the byte that was read (or, where `case` allows, its upper-case letter).
-#[inline]
-fn hex8(digits: [u8; 8], case: HexCase) -> Option<u32> {
-    const EACH: u64 = u64::from_le_bytes([1; 8]);
-    let word = u64::from_le_bytes(digits);
-    // `0`-`9` have bit 6 clear and their value in the low four bits; `a`-`f` and `A`-`F`
-    // have bit 6 set and their value minus 9 there. No byte exceeds 24, so no byte carries
-    // into the next.
-    let nibbles = (word & (EACH * 0x0f)) + ((word >> 6) & EACH) * 9;
-    let letters = ((nibbles + EACH * 6) >> 4) & EACH;
-    let written = nibbles + EACH * u64::from(b'0') + letters * u64::from(b'a' - b'0' - 10);
-    // Upper and lower case letters differ in bit 5 alone.
-    let case_bits = match case {
-        HexCase::Lower => 0,
-        HexCase::Either => letters * 0x20,
-    };
-    let too_big = (nibbles + EACH * 0x70) & (EACH * 0x80);
-    if (written ^ word) & !case_bits != 0 || too_big != 0 {
-        return None;
-    }
-    // Pairs of nibbles into bytes, then the four bytes together, first digit highest.
-    let pairs = ((nibbles << 4) | (nibbles >> 8)) & 0x00ff_00ff_00ff_00ff;
-    let quads = (pairs | (pairs >> 8)) & 0x0000_ffff_0000_ffff;
-    // The low 32 bits hold the four bytes, first digit in the lowest.
-    Some(((quads | (quads >> 16)) as u32).swap_bytes())
 }
 
 /// Lower-case hex, zero-padded to 32 digits: the form used on the wire. `Display` is the same.
@@ -289,7 +234,7 @@ mod tests {
     }
 
     #[test]
-    fn eight_digits_at_once_accept_exactly_hex_digits() {
+    fn accept_exactly_the_hex_digits_of_the_case() {
         for (case, letters) in [
             (HexCase::Lower, "abcdef"),
             (HexCase::Either, "abcdefABCDEF"),
@@ -304,14 +249,14 @@ mod tests {
                             text.chars()
                                 .all(|c| c.is_ascii_digit() || letters.contains(c))
                         })
-                        .map(|text| u32::from_str_radix(text, 16).unwrap());
-                    assert_eq!(hex8(digits, case), expected, "{digits:?}");
+                        .map(|text| u128::from_str_radix(text, 16).unwrap());
+                    assert_eq!(hex_value(&digits, case), expected, "{digits:?}");
                 }
             }
         }
-        assert_eq!(hex8(*b"ffffffff", HexCase::Lower), Some(u32::MAX));
-        assert_eq!(hex8(*b"FfFfFfFf", HexCase::Either), Some(u32::MAX));
-        assert_eq!(hex8(*b"00000000", HexCase::Lower), Some(0));
+        assert_eq!(hex_value(b"ffffffff", HexCase::Lower), Some(0xffff_ffff));
+        assert_eq!(hex_value(b"FfFfFfFf", HexCase::Either), Some(0xffff_ffff));
+        assert_eq!(hex_value(b"00000000", HexCase::Lower), Some(0));
     }
 
     #[test]
