@@ -73,7 +73,7 @@ pub(crate) struct SpanData {
     pub(crate) logs: Vec<LogRecord>,
     pub(crate) start_time: SystemTime,
     /// The monotonic reading at the start, when the start time was not given explicitly.
-    pub(crate) start_tick: Option<crate::clock::Tick>,
+    pub(crate) start_tick: Option<std::time::Instant>,
 }
 
 impl SpanData {
