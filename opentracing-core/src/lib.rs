@@ -9,7 +9,7 @@
 //! # Quick start
 //!
 //! ```
-//! use opentracing_core::{MockTracer, Tracer, tags};
+//! use opentracing_core::{MockTracer, Tracer, kv, tags};
 //!
 //! let tracer = MockTracer::new();
 //! {
@@ -19,7 +19,7 @@
 //!
 //!     // The active span is the implicit parent.
 //!     let query = tracer.span_builder("db query").tag(tags::DATABASE_TYPE, "sql").start();
-//!     query.log_kv([("event", "rows"), ("count", "3")]);
+//!     query.log_kv(kv!["event" => "rows", "count" => 3]);
 //!     query.finish();
 //! }
 //!
@@ -88,6 +88,7 @@ mod finished;
 mod global;
 mod ids;
 mod instrument;
+mod kv;
 pub mod logs;
 mod noop;
 mod options;

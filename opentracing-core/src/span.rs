@@ -145,7 +145,9 @@ impl Span {
         self.record(|data| data.set_tag(key.into(), value.into()))
     }
 
-    /// Logs key/value fields, timestamped now.
+    /// Logs key/value fields, timestamped now: pairs of one value type
+    /// (`[("event", "rows")]`), or of mixed types with [`kv!`](crate::kv)
+    /// (`kv!["event" => "rows", "count" => 3]`).
     pub fn log_kv<K, V>(&self, fields: impl IntoIterator<Item = (K, V)>) -> &Self
     where
         K: Into<Key>,

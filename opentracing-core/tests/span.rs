@@ -5,7 +5,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, SystemTime};
 
 use opentracing_core::{
-    MockTracer, Reference, ReferenceType, SpanContext, SpanId, TraceId, Tracer, Value, logs, tags,
+    MockTracer, Reference, ReferenceType, SpanContext, SpanId, TraceId, Tracer, Value, kv, logs,
+    tags,
 };
 
 #[test]
@@ -21,6 +22,37 @@ fn finishing_twice_records_once_at_the_first_time() {
     assert_eq!(spans[0].finish_time(), first);
     assert_eq!(spans[0].tag("late"), None);
     assert!(spans[0].logs().is_empty());
+}
+
+#[test]
+fn kv_logs_fields_of_mixed_types_in_order() {
+    let tracer = MockTracer::new();
+    let span = tracer.start_span("mixed");
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    span.log_kv(kv![
+        logs::EVENT => "rows",
+        "count" => 3_u64,
+        "ratio" => 0.5,
+        "cached" => false,
+        String::from("owned") => String::from("text"),
+    ])
+    .log_kv_at(at, kv![]);
+    span.finish();
+    let spans = tracer.finished_spans();
+    let logs = spans[0].logs();
+    let fields: Vec<_> = logs[0].fields().collect();
+    assert_eq!(
+        fields,
+        [
+            ("event", &Value::from("rows")),
+            ("count", &Value::from(3)),
+            ("ratio", &Value::from(0.5)),
+            ("cached", &Value::from(false)),
+            ("owned", &Value::from(String::from("text"))),
+        ]
+    );
+    assert_eq!(logs[1].timestamp(), at);
+    assert_eq!(logs[1].fields().len(), 0);
 }
 
 #[test]
