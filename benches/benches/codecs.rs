@@ -164,7 +164,8 @@ fn large_headers(c: &mut Criterion) {
     let mut ours_headers = HeaderMap::new();
     W3cTraceContext.inject(&ours_context(), &mut ours_headers);
     ours_headers.insert("tracestate", header.parse().unwrap());
-    let context = W3cTraceContext.extract(&ours_headers).unwrap().unwrap();
+    let extracted = W3cTraceContext.extract(&ours_headers).unwrap().unwrap();
+    let context = extracted.into_span_context().unwrap();
     bench_ours(&mut group, &W3cTraceContext, &context);
     let otel = otel_context(header.parse().unwrap());
     bench_otel(&mut group, "w3c", &TraceContextPropagator::new(), &otel);

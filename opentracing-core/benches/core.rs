@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use opentracing_core::{
-    Discard, ExtractCarrier, InjectCarrier, Instrument, MockTracer, NoopTracer, Span, SpanContext,
-    SpanId, SpanOptions, TraceId, Tracer, tags,
+    Discard, ExtractCarrier, Extracted, InjectCarrier, Instrument, MockTracer, NoopTracer, Span,
+    SpanContext, SpanId, SpanOptions, TraceId, Tracer, tags,
 };
 
 fn span_with_four_tags(tracer: &impl Tracer) {
@@ -51,7 +51,7 @@ impl Tracer for DiscardTracer {
     fn extract(
         &self,
         _: ExtractCarrier<'_>,
-    ) -> Result<Option<SpanContext>, opentracing_core::PropagationError> {
+    ) -> Result<Option<Extracted>, opentracing_core::PropagationError> {
         Ok(None)
     }
 }

@@ -16,7 +16,6 @@ pub struct SpanContext {
     trace_id: TraceId,
     span_id: SpanId,
     sampling: Sampling,
-    sampling_only: bool,
     random_trace_id: bool,
     remote: bool,
     shared: bool,
@@ -33,7 +32,6 @@ impl SpanContext {
             trace_id,
             span_id,
             sampling: Sampling::Accept,
-            sampling_only: false,
             random_trace_id: false,
             remote: false,
             shared: false,
@@ -42,25 +40,6 @@ impl SpanContext {
             baggage: Baggage::new(),
             trace_state: TraceState::new(),
         }
-    }
-
-    /// A context that carries only a sampling decision (and maybe baggage), such as B3's
-    /// `b3: 0`: its ids are placeholders. A span given it as parent becomes a root that
-    /// follows the decision and carries the baggage, whatever span is active; codecs that
-    /// cannot express a bare decision inject nothing for it.
-    pub const fn sampling_only(sampling: Sampling) -> Self {
-        const PLACEHOLDER_TRACE: TraceId = match TraceId::new(u128::MAX) {
-            Some(id) => id,
-            None => unreachable!(),
-        };
-        const PLACEHOLDER_SPAN: SpanId = match SpanId::new(u64::MAX) {
-            Some(id) => id,
-            None => unreachable!(),
-        };
-        let mut context = Self::new(PLACEHOLDER_TRACE, PLACEHOLDER_SPAN);
-        context.sampling = sampling;
-        context.sampling_only = true;
-        context
     }
 
     /// The id of the whole trace.
@@ -81,11 +60,6 @@ impl SpanContext {
     /// The sampling decision.
     pub const fn sampling(&self) -> Sampling {
         self.sampling
-    }
-
-    /// Whether this context carries only a sampling decision; see [`sampling_only`](Self::sampling_only).
-    pub const fn is_sampling_only(&self) -> bool {
-        self.sampling_only
     }
 
     /// Whether the trace id is known to be random (W3C Level 2's `random` trace flag).
@@ -172,7 +146,7 @@ impl SpanContext {
     }
 
     /// This local context, answering in the format `origin`: for a tracer that starts a
-    /// trace because a caller sent only a sampling decision in that format, so that its
+    /// trace because a caller sent only a [`Decision`](crate::Decision) in that format, so that its
     /// propagator writes the decision back the same way. Unlike
     /// [`with_origin`](Self::with_origin), the context stays local.
     #[must_use]
@@ -227,7 +201,6 @@ impl SpanContext {
         Self {
             span_id,
             parent_span_id: Some(self.span_id),
-            sampling_only: false,
             remote: false,
             shared: false,
             ..self.clone()

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::context::SpanContext;
+use crate::extracted::Extracted;
 use crate::noop::NoopTracer;
 use crate::options::SpanOptions;
 use crate::propagation::{ExtractCarrier, InjectCarrier, PropagationError};
@@ -90,10 +91,7 @@ impl Tracer for GlobalTracer {
         self.with(|tracer| tracer.inject(context, carrier))
     }
 
-    fn extract(
-        &self,
-        carrier: ExtractCarrier<'_>,
-    ) -> Result<Option<SpanContext>, PropagationError> {
+    fn extract(&self, carrier: ExtractCarrier<'_>) -> Result<Option<Extracted>, PropagationError> {
         self.with(|tracer| tracer.extract(carrier))
     }
 

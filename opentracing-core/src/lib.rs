@@ -40,7 +40,7 @@
 //! | `tracer.start_span(name, child_of=, references=, tags=, start_time=, ignore_active_span=)` | [`tracer.span_builder(name)`](Tracer::span_builder)`.child_of(..).follows_from(..).tag(..).start_time(..).ignore_active_span().start()`, or [`tracer.start_span(name)`](Tracer::start_span) |
 //! | `tracer.start_active_span(name, finish_on_close=True)` | [`tracer.start_active_span(name)`](Tracer::start_active_span) (finishes on close), [`SpanBuilder::start_active`]`(finish_on_close)` |
 //! | `start_child_span(parent, name)` | `tracer.span_builder(name).child_of(&parent).start()` |
-//! | `tracer.inject(ctx, format, carrier)` / `extract(format, carrier)` | [`Tracer::inject`] with an [`InjectCarrier`] / [`Tracer::extract`] with an [`ExtractCarrier`]; no context is `Ok(None)` |
+//! | `tracer.inject(ctx, format, carrier)` / `extract(format, carrier)` | [`Tracer::inject`] with an [`InjectCarrier`] / [`Tracer::extract`] with an [`ExtractCarrier`]; it returns an [`Extracted`]: the caller's context, or only its sampling [`Decision`]; none is `Ok(None)` |
 //! | `tracer.scope_manager`, `tracer.active_span` | [`Tracer::scope_manager`], [`Tracer::active_span`] |
 //! | `Span` | [`Span`], a cheap `Clone` handle that may move between threads |
 //! | `span.set_tag`, `log_kv`, `set_baggage_item`, `get_baggage_item`, `set_operation_name` | [`Span::set_tag`], [`Span::log_kv`] / [`Span::log_kv_at`], [`Span::set_baggage_item`], [`Span::baggage_item`], [`Span::set_operation_name`] |
@@ -84,6 +84,7 @@ mod clock;
 #[cfg_attr(docsrs, doc(cfg(feature = "reporter")))]
 pub mod config;
 mod context;
+mod extracted;
 mod finished;
 mod global;
 mod ids;
@@ -122,6 +123,7 @@ pub mod view;
 
 pub use baggage::Baggage;
 pub use context::SpanContext;
+pub use extracted::{Decision, Extracted};
 pub use finished::{FinishedSpan, Key, LogRecord};
 #[doc(hidden)]
 pub use global::reset_global_tracer;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::context::SpanContext;
+use crate::extracted::Extracted;
 use crate::finished::FinishedSpan;
 use crate::ids::{SpanId, TraceId};
 use crate::options::SpanOptions;
@@ -85,10 +86,7 @@ impl Tracer for MockTracer {
         })
     }
 
-    fn extract(
-        &self,
-        carrier: ExtractCarrier<'_>,
-    ) -> Result<Option<SpanContext>, PropagationError> {
+    fn extract(&self, carrier: ExtractCarrier<'_>) -> Result<Option<Extracted>, PropagationError> {
         extract_standard(carrier, |map| OtHeaders.extract(map))
     }
 }

@@ -1,6 +1,7 @@
 //! The no-op tracer.
 
 use crate::context::SpanContext;
+use crate::extracted::Extracted;
 use crate::options::SpanOptions;
 use crate::propagation::{ExtractCarrier, InjectCarrier, PropagationError};
 use crate::span::Span;
@@ -44,10 +45,7 @@ impl Tracer for NoopTracer {
         }
     }
 
-    fn extract(
-        &self,
-        carrier: ExtractCarrier<'_>,
-    ) -> Result<Option<SpanContext>, PropagationError> {
+    fn extract(&self, carrier: ExtractCarrier<'_>) -> Result<Option<Extracted>, PropagationError> {
         match carrier {
             ExtractCarrier::Custom(..) => {
                 Err(PropagationError::unsupported_format(carrier.format()))

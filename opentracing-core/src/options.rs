@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use smallvec::SmallVec;
 
 use crate::context::SpanContext;
+use crate::extracted::{Decision, Extracted};
 use crate::finished::{Key, SpanData, Tags, latest_tags};
 use crate::references::{IntoReferenced, Reference, ReferenceType, SpanReference};
 use crate::scope::{Scope, ScopeManager};
@@ -23,7 +24,7 @@ pub struct SpanOptions {
     start_time: Option<SystemTime>,
     ignore_active_span: bool,
     new_trace: bool,
-    sampling_only_parent: Option<SpanContext>,
+    parent_decision: Option<Decision>,
     service_name: Option<Arc<str>>,
 }
 
@@ -38,7 +39,7 @@ impl SpanOptions {
             start_time: None,
             ignore_active_span: false,
             new_trace: false,
-            sampling_only_parent: None,
+            parent_decision: None,
             service_name: None,
         }
     }
@@ -79,12 +80,11 @@ impl SpanOptions {
         self.start_time
     }
 
-    /// A parent that carried only a sampling decision (and maybe baggage), such as B3's
-    /// `b3: 0` or Jaeger baggage without a trace: it is not kept as a reference and the
-    /// active span is ignored; the span is a root that should follow its decision and carry
-    /// its baggage.
-    pub fn sampling_only_parent(&self) -> Option<&SpanContext> {
-        self.sampling_only_parent.as_ref()
+    /// A caller's bare [`Decision`], given where a parent goes (B3's `b3: 0`, Jaeger
+    /// baggage without a trace): it is no reference, and the active span is ignored; the
+    /// span is a root that should follow the decision and carry its baggage.
+    pub fn parent_decision(&self) -> Option<&Decision> {
+        self.parent_decision.as_ref()
     }
 
     /// Whether the active span must not become the implicit parent.
@@ -152,22 +152,23 @@ impl SpanOptions {
         self.service_name = Some(service_name);
     }
 
-    /// Adds a reference; `first` puts it before the others (an explicit parent). A
-    /// sampling-only context is not a reference: its decision becomes the sampling hint.
+    /// Adds a reference; `first` puts it before the others (an explicit parent). A bare
+    /// decision is not a reference: it becomes the parent decision.
     fn push_reference(
         &mut self,
         kind: ReferenceType,
         referenced: impl IntoReferenced,
         first: bool,
     ) {
-        let Some(context) = referenced.into_referenced() else {
-            return;
+        let context = match referenced.into_referenced() {
+            None => return,
+            Some(Extracted::Decision(decision)) => {
+                self.parent_decision = Some(decision);
+                self.ignore_active_span = true;
+                return;
+            }
+            Some(Extracted::Span(context)) => context,
         };
-        if context.is_sampling_only() {
-            self.sampling_only_parent = Some(context);
-            self.ignore_active_span = true;
-            return;
-        }
         let reference = Reference::new(kind, context);
         if first {
             self.references.insert(0, reference);

@@ -1,6 +1,7 @@
 //! References between spans: `child_of` and `follows_from`.
 
 use crate::context::SpanContext;
+use crate::extracted::Extracted;
 use crate::ids::{SpanId, TraceId};
 use crate::span::Span;
 
@@ -93,42 +94,57 @@ impl From<&Reference> for SpanReference {
     }
 }
 
-/// Anything a span can reference: a span, a span context, or an optional one.
+/// Anything a span can reference: a span, a span context, what a carrier held, or an
+/// optional one.
 ///
 /// `None` (and a no-op span, which has no context) references nothing, so the result of
 /// [`Tracer::extract`](crate::Tracer::extract) can be passed straight through, as in
-/// opentracing-python where a reference to `None` is ignored.
+/// opentracing-python where a reference to `None` is ignored. A bare
+/// [`Decision`](crate::Decision) is no reference either: it decides the sampling of the
+/// root span it starts.
 pub trait IntoReferenced {
-    /// The context to reference, if any.
-    fn into_referenced(self) -> Option<SpanContext>;
+    /// The context to reference or the decision to follow, if any.
+    fn into_referenced(self) -> Option<Extracted>;
 }
 
-impl IntoReferenced for SpanContext {
-    fn into_referenced(self) -> Option<SpanContext> {
+impl IntoReferenced for Extracted {
+    fn into_referenced(self) -> Option<Extracted> {
         Some(self)
     }
 }
 
-impl IntoReferenced for &SpanContext {
-    fn into_referenced(self) -> Option<SpanContext> {
+impl IntoReferenced for &Extracted {
+    fn into_referenced(self) -> Option<Extracted> {
         Some(self.clone())
     }
 }
 
+impl IntoReferenced for SpanContext {
+    fn into_referenced(self) -> Option<Extracted> {
+        Some(Extracted::Span(self))
+    }
+}
+
+impl IntoReferenced for &SpanContext {
+    fn into_referenced(self) -> Option<Extracted> {
+        Some(Extracted::Span(self.clone()))
+    }
+}
+
 impl IntoReferenced for &Span {
-    fn into_referenced(self) -> Option<SpanContext> {
-        self.context()
+    fn into_referenced(self) -> Option<Extracted> {
+        self.context().map(Extracted::Span)
     }
 }
 
 impl IntoReferenced for Span {
-    fn into_referenced(self) -> Option<SpanContext> {
-        self.context()
+    fn into_referenced(self) -> Option<Extracted> {
+        self.context().map(Extracted::Span)
     }
 }
 
 impl<T: IntoReferenced> IntoReferenced for Option<T> {
-    fn into_referenced(self) -> Option<SpanContext> {
+    fn into_referenced(self) -> Option<Extracted> {
         self.and_then(IntoReferenced::into_referenced)
     }
 }

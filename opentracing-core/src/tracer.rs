@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::context::SpanContext;
+use crate::extracted::Extracted;
 use crate::finished::Key;
 use crate::options::{SpanBuilder, SpanOptions};
 use crate::propagation::{ExtractCarrier, InjectCarrier, PropagationError};
@@ -52,7 +53,8 @@ pub trait Tracer: Send + Sync {
         carrier: InjectCarrier<'_>,
     ) -> Result<(), PropagationError>;
 
-    /// Reads a context from `carrier`. `Ok(None)` means there was none: a normal outcome.
+    /// Reads a caller's context, or only its sampling [`Decision`](crate::Decision), from
+    /// `carrier`. `Ok(None)` means there was neither: a normal outcome.
     ///
     /// # Errors
     ///
@@ -60,8 +62,7 @@ pub trait Tracer: Send + Sync {
     /// [`SpanContextCorrupted`](crate::PropagationErrorKind::SpanContextCorrupted) when the
     /// carrier holds a context that cannot be read. Callers serving requests treat every
     /// error as "no context" and start a new trace.
-    fn extract(&self, carrier: ExtractCarrier<'_>)
-    -> Result<Option<SpanContext>, PropagationError>;
+    fn extract(&self, carrier: ExtractCarrier<'_>) -> Result<Option<Extracted>, PropagationError>;
 
     /// Whether this tracer only ever starts no-op spans and reads and writes no context in
     /// the standard formats, so that instrumentation may skip its own work for it (naming
@@ -138,7 +139,7 @@ macro_rules! forward_tracer {
             fn extract(
                 &self,
                 carrier: ExtractCarrier<'_>,
-            ) -> Result<Option<SpanContext>, PropagationError> {
+            ) -> Result<Option<Extracted>, PropagationError> {
                 (**self).extract(carrier)
             }
 

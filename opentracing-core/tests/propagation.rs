@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use http::{HeaderMap, HeaderValue};
-use opentracing_core::{ExtractCarrier, InjectCarrier, MockTracer, PropagationErrorKind, Tracer};
+use opentracing_core::{
+    ExtractCarrier, Extracted, InjectCarrier, MockTracer, PropagationErrorKind, Tracer,
+};
 
 #[test]
 fn header_map_round_trip_keeps_ids_sampling_and_baggage() {
@@ -20,7 +22,7 @@ fn header_map_round_trip_keeps_ids_sampling_and_baggage() {
     let extracted = tracer
         .extract(ExtractCarrier::HttpHeaders(&headers))
         .unwrap();
-    assert_eq!(extracted, Some(context));
+    assert_eq!(extracted, Some(Extracted::Span(context)));
 }
 
 #[test]
@@ -39,7 +41,7 @@ fn binary_appends_and_round_trips() {
     // The same context, now marked as having arrived in the binary format.
     assert_eq!(
         tracer.extract(ExtractCarrier::Binary(&bytes)),
-        Ok(Some(context.with_origin("binary")))
+        Ok(Some(Extracted::Span(context.with_origin("binary"))))
     );
 }
 

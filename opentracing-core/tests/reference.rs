@@ -6,7 +6,9 @@ use std::sync::Arc;
 use http::{HeaderMap, HeaderValue};
 use opentracing_core::propagation::{B3, Codec, Jaeger, OtHeaders, W3cTraceContext};
 use opentracing_core::reference::{NeverSample, ParentBased, Propagator, ReferenceTracer};
-use opentracing_core::{ExtractCarrier, InMemoryRecorder, InjectCarrier, Sampling, Tracer, tags};
+use opentracing_core::{
+    ExtractCarrier, Extracted, InMemoryRecorder, InjectCarrier, Sampling, Tracer, tags,
+};
 
 fn tracer_with(propagator: Propagator) -> (ReferenceTracer, Arc<InMemoryRecorder>) {
     let recorder = Arc::new(InMemoryRecorder::new());
@@ -31,7 +33,14 @@ fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
     map
 }
 
-fn extract(tracer: &ReferenceTracer, map: &HeaderMap) -> Option<opentracing_core::SpanContext> {
+fn extract_context(
+    tracer: &ReferenceTracer,
+    map: &HeaderMap,
+) -> Option<opentracing_core::SpanContext> {
+    extract(tracer, map).and_then(Extracted::into_span_context)
+}
+
+fn extract(tracer: &ReferenceTracer, map: &HeaderMap) -> Option<Extracted> {
     tracer
         .extract(ExtractCarrier::HttpHeaders(map))
         .ok()
@@ -123,7 +132,7 @@ fn extraction_tries_codecs_in_order_and_remembers_the_origin() {
         ("x-b3-spanid", "a2fb4a1d1a96d312"),
         ("x-b3-sampled", "1"),
     ]);
-    let context = extract(&tracer, &b3).unwrap();
+    let context = extract_context(&tracer, &b3).unwrap();
     assert_eq!(context.origin(), Some("b3"));
     assert!(context.is_remote());
 
@@ -149,7 +158,7 @@ fn a_b3_context_injected_as_w3c_keeps_ids_sampling_and_baggage() {
         ("x-b3-sampled", "0"),
         ("baggage", "user=ada"),
     ]);
-    let context = extract(&tracer, &inbound).unwrap();
+    let context = extract_context(&tracer, &inbound).unwrap();
     let mut w3c_only = HeaderMap::new();
     W3cTraceContext.inject(&context, &mut w3c_only);
     assert_eq!(
@@ -161,7 +170,7 @@ fn a_b3_context_injected_as_w3c_keeps_ids_sampling_and_baggage() {
     w3c_tracer
         .inject(&context, InjectCarrier::HttpHeaders(&mut out))
         .unwrap();
-    let back = extract(&w3c_tracer, &out).unwrap();
+    let back = extract_context(&w3c_tracer, &out).unwrap();
     assert_eq!(back.trace_id(), context.trace_id());
     assert_eq!(back.span_id(), context.span_id());
     assert_eq!(back.sampling(), Sampling::Deny);
@@ -232,7 +241,7 @@ fn joining_a_b3_span_shares_its_id() {
         ("x-b3-parentspanid", "0020000000000001"),
         ("x-b3-sampled", "1"),
     ]);
-    let remote = extract(&tracer, &inbound).unwrap();
+    let remote = extract_context(&tracer, &inbound).unwrap();
     let server = tracer
         .span_builder("server")
         .tag(tags::SPAN_KIND, tags::SPAN_KIND_RPC_SERVER)
@@ -306,7 +315,7 @@ fn bad_headers_restart_the_trace_without_panicking() {
         "tracestate",
         HeaderValue::from_str(&format!("k={}", "v".repeat(64 * 1024))).unwrap(),
     );
-    let context = extract(&tracer, &big_state).unwrap();
+    let context = extract_context(&tracer, &big_state).unwrap();
     assert!(context.trace_state().is_empty());
 }
 
@@ -323,6 +332,7 @@ fn binary_round_trip() {
     let back = tracer
         .extract(ExtractCarrier::Binary(&bytes))
         .unwrap()
+        .and_then(Extracted::into_span_context)
         .unwrap();
     assert_eq!(back.span_id(), context.span_id());
     assert_eq!(back.baggage_item("k"), Some("v"));
@@ -342,8 +352,9 @@ fn a_bare_decision_does_not_hide_a_full_context_in_a_later_codec() {
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
         ),
     ]);
-    let context = extract(&tracer, &both).unwrap();
-    assert!(!context.is_sampling_only());
+    let Some(Extracted::Span(context)) = extract(&tracer, &both) else {
+        panic!("a full context");
+    };
     assert_eq!(context.origin(), Some("w3c"));
 }
 

@@ -305,7 +305,10 @@ fn a_tracer_of_your_own_names_its_service_and_joins_shared_spans() {
             Ok(())
         }
 
-        fn extract(&self, _: ExtractCarrier<'_>) -> Result<Option<SpanContext>, PropagationError> {
+        fn extract(
+            &self,
+            _: ExtractCarrier<'_>,
+        ) -> Result<Option<opentracing_core::Extracted>, PropagationError> {
             Ok(None)
         }
     }

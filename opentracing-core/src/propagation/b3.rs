@@ -5,6 +5,7 @@ use super::header_text::HeaderText;
 use super::sole::{Sole, sole_value};
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::context::SpanContext;
+use crate::extracted::{Decision, Extracted};
 use crate::ids::{HexCase, SpanId, TraceId, hex_value};
 use crate::sampling::Sampling;
 
@@ -36,7 +37,7 @@ pub enum B3Encoding {
 /// 32 digits, a 16-digit trace id filling the low 64 bits; span and parent 16) and never zero.
 /// `x-b3-sampled` is `1` or `0` (legacy `true`/`false` are read, never written);
 /// `x-b3-flags: 1` means [`Sampling::Debug`] and other flag values are ignored; no decision
-/// is [`Sampling::Defer`]. A decision without ids gives a [`SpanContext::sampling_only`]; a
+/// is [`Sampling::Defer`]. A decision without ids gives a [`Decision`]; a
 /// repeated header counts with its first value. Anything else present but malformed, such as
 /// an empty value, a trace id without a span id, or a parent id without ids, is
 /// [`SpanContextCorrupted`](super::PropagationErrorKind::SpanContextCorrupted): the caller
@@ -46,10 +47,8 @@ pub enum B3Encoding {
 /// **Inject** writes the ids, the decision (`x-b3-flags: 1` and no `x-b3-sampled` for debug,
 /// nothing for defer) and the parent id when the context has a `parent_span_id`: every
 /// child does, roots do not (B3 wants it on children and never on a root). A trace id whose
-/// high 64 bits are zero
-/// is written as 16 digits. A sampling-only context writes just its decision
-/// (`x-b3-sampled: 0`, `b3: 0`, ...). The single header cannot carry a parent without a
-/// decision, so for a deferred context the parent id is left out there.
+/// high 64 bits are zero is written as 16 digits. The single header cannot carry a parent
+/// without a decision, so for a deferred context the parent id is left out there.
 ///
 /// B3 carries no baggage.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -93,14 +92,12 @@ impl Codec for B3 {
         if matches!(self.encoding, B3Encoding::Multi | B3Encoding::Both) {
             inject_multi(context, carrier);
         }
-        if matches!(self.encoding, B3Encoding::Single | B3Encoding::Both)
-            && let Some(value) = single_value(context)
-        {
-            carrier.set_owned(SINGLE, value);
+        if matches!(self.encoding, B3Encoding::Single | B3Encoding::Both) {
+            carrier.set_owned(SINGLE, single_value(context));
         }
     }
 
-    fn extract(&self, carrier: &dyn Extractor) -> Result<Option<SpanContext>, PropagationError> {
+    fn extract(&self, carrier: &dyn Extractor) -> Result<Option<Extracted>, PropagationError> {
         let corrupted = |reason| PropagationError::corrupted(Format::HttpHeaders, reason);
         let single = sole_value(carrier, SINGLE).map_err(corrupted)?;
         match single.map(parse_single) {
@@ -116,12 +113,10 @@ impl Codec for B3 {
 }
 
 fn inject_multi(context: &SpanContext, carrier: &mut dyn Injector) {
-    if !context.is_sampling_only() {
-        carrier.set_owned(TRACE_ID, trace_hex(context.trace_id()));
-        carrier.set_owned(SPAN_ID, span_hex(context.span_id()));
-        if let Some(parent) = context.parent_span_id() {
-            carrier.set_owned(PARENT_ID, span_hex(parent));
-        }
+    carrier.set_owned(TRACE_ID, trace_hex(context.trace_id()));
+    carrier.set_owned(SPAN_ID, span_hex(context.span_id()));
+    if let Some(parent) = context.parent_span_id() {
+        carrier.set_owned(PARENT_ID, span_hex(parent));
     }
     match context.sampling() {
         Sampling::Defer => {}
@@ -131,18 +126,14 @@ fn inject_multi(context: &SpanContext, carrier: &mut dyn Injector) {
     }
 }
 
-/// The `b3` header for `context`, or `None` when there is nothing to say (a sampling-only
-/// context that defers).
-fn single_value(context: &SpanContext) -> Option<String> {
+/// The `b3` header for `context`.
+fn single_value(context: &SpanContext) -> String {
     let sampling = match context.sampling() {
         Sampling::Defer => None,
         Sampling::Deny => Some(b'0'),
         Sampling::Accept => Some(b'1'),
         Sampling::Debug => Some(b'd'),
     };
-    if context.is_sampling_only() {
-        return sampling.map(|sampling| char::from(sampling).to_string());
-    }
     // `{trace}-{span}-{sampling}-{parent}` at most.
     let mut value = HeaderText::<{ 32 + 1 + 16 + 2 + 17 }>::new();
     value.push_trace_id(context.trace_id());
@@ -156,7 +147,7 @@ fn single_value(context: &SpanContext) -> Option<String> {
             value.push_hex(parent.get().into(), 16);
         }
     }
-    Some(value.into_string())
+    value.into_string()
 }
 
 fn trace_hex(trace_id: TraceId) -> String {
@@ -172,10 +163,10 @@ fn span_hex(span_id: SpanId) -> String {
 }
 
 /// Parses `{trace}-{span}[-{sampling}[-{parent}]]` or a bare sampling character.
-fn parse_single(value: &str) -> Result<SpanContext, &'static str> {
+fn parse_single(value: &str) -> Result<Extracted, &'static str> {
     if value.len() == 1 {
         return single_sampling(value)
-            .map(SpanContext::sampling_only)
+            .map(|sampling| Extracted::Decision(Decision::new(sampling)))
             .ok_or("b3: a bare decision must be 0, 1 or d");
     }
     let mut fields = value.split('-');
@@ -196,9 +187,11 @@ fn parse_single(value: &str) -> Result<SpanContext, &'static str> {
     if fields.next().is_some() {
         return Err("b3: too many fields");
     }
-    Ok(SpanContext::new(trace_id, span_id)
-        .with_sampling(sampling)
-        .with_parent_span_id(parent))
+    Ok(Extracted::Span(
+        SpanContext::new(trace_id, span_id)
+            .with_sampling(sampling)
+            .with_parent_span_id(parent),
+    ))
 }
 
 fn single_sampling(field: &str) -> Option<Sampling> {
@@ -211,7 +204,7 @@ fn single_sampling(field: &str) -> Option<Sampling> {
 }
 
 /// Reads the `x-b3-*` headers.
-fn extract_multi(carrier: &dyn Extractor) -> Result<Option<SpanContext>, &'static str> {
+fn extract_multi(carrier: &dyn Extractor) -> Result<Option<Extracted>, &'static str> {
     let headers = MultiHeaders::read(carrier);
     let sampled = headers
         .sampled
@@ -235,10 +228,10 @@ fn extract_multi(carrier: &dyn Extractor) -> Result<Option<SpanContext>, &'stati
             let context = SpanContext::new(trace_id, span_id)
                 .with_sampling(sampling.unwrap_or(Sampling::Defer))
                 .with_parent_span_id(parent);
-            Ok(Some(context))
+            Ok(Some(Extracted::Span(context)))
         }
         (None, None) if parent.is_some() => Err("x-b3-parentspanid without trace and span ids"),
-        (None, None) => Ok(sampling.map(SpanContext::sampling_only)),
+        (None, None) => Ok(sampling.map(|sampling| Extracted::Decision(Decision::new(sampling)))),
         _ => Err("x-b3-traceid and x-b3-spanid must come together"),
     }
 }
@@ -352,7 +345,7 @@ mod tests {
                     let context = SpanContext::new(trace, span)
                         .with_sampling(sampling)
                         .with_parent_span_id(parent);
-                    let value = single_value(&context).unwrap();
+                    let value = single_value(&context);
                     assert_eq!(value.len(), value.capacity(), "{value}");
                 }
             }
@@ -394,6 +387,7 @@ mod tests {
         Nothing,
         Corrupted,
         Context(SpanContext),
+        Decision(Sampling),
     }
 
     fn check(rows: &[Row<'_>]) {
@@ -402,7 +396,12 @@ mod tests {
             match want {
                 Want::Nothing => assert_eq!(got, Ok(None), "{rule}"),
                 Want::Context(context) => {
-                    assert_eq!(got.as_ref(), Ok(&Some(context.clone())), "{rule}")
+                    let want = Extracted::Span(context.clone());
+                    assert_eq!(got.as_ref(), Ok(&Some(want)), "{rule}");
+                }
+                Want::Decision(sampling) => {
+                    let want = Extracted::Decision(Decision::new(*sampling));
+                    assert_eq!(got.as_ref(), Ok(&Some(want)), "{rule}");
                 }
                 Want::Corrupted => {
                     let err = got.expect_err(rule);
@@ -418,7 +417,7 @@ mod tests {
     }
 
     fn only(sampling: Sampling) -> Want {
-        Want::Context(SpanContext::sampling_only(sampling))
+        Want::Decision(sampling)
     }
 
     #[test]
@@ -444,9 +443,9 @@ mod tests {
             ("junk flags are ignored", &[t, s, ("x-b3-flags", "x")], Cx(ids(T128, S, None, Defer))),
             ("parent id becomes remote parent", &[t, s, ("x-b3-parentspanid", P), ("x-b3-sampled", "1")], Cx(ids(T128, S, Some(P), Accept))),
             ("header names are case-insensitive", &[("X-B3-TraceId", T128), ("X-B3-SpanId", S), ("X-B3-Sampled", "1")], Cx(ids(T128, S, None, Accept))),
-            ("bare sampled 0 is a sampling-only deny", &[("x-b3-sampled", "0")], only(Deny)),
-            ("bare sampled 1 is a sampling-only accept", &[("x-b3-sampled", "1")], only(Accept)),
-            ("bare flags 1 is a sampling-only debug", &[("x-b3-flags", "1")], only(Debug)),
+            ("bare sampled 0 is a bare deny decision", &[("x-b3-sampled", "0")], only(Deny)),
+            ("bare sampled 1 is a bare accept decision", &[("x-b3-sampled", "1")], only(Accept)),
+            ("bare flags 1 is a bare debug decision", &[("x-b3-flags", "1")], only(Debug)),
             ("bare ignored flags: no context", &[("x-b3-flags", "0")], Nothing),
             ("first of repeated sampled headers wins", &[t, s, ("x-b3-sampled", "0"), ("X-B3-Sampled", "junk")], Cx(ids(T128, S, None, Deny))),
             ("a repeated id is corrupted: which to trust cannot be told", &[t, s, ("X-B3-SpanId", P)], Corrupted),
@@ -494,9 +493,9 @@ mod tests {
             ("d is debug", &[("b3", &format!("{T128}-{S}-d"))], Cx(ids(T128, S, None, Debug))),
             ("0 is deny", &[("b3", &format!("{T128}-{S}-0"))], Cx(ids(T128, S, None, Deny))),
             ("debug with parent", &[("b3", &format!("{T64}-{S}-d-{P}"))], Cx(ids(T64, S, Some(P), Debug))),
-            ("bare 0 is a sampling-only deny", &[("b3", "0")], only(Deny)),
-            ("bare 1 is a sampling-only accept", &[("b3", "1")], only(Accept)),
-            ("bare d is a sampling-only debug", &[("b3", "d")], only(Debug)),
+            ("bare 0 is a bare deny decision", &[("b3", "0")], only(Deny)),
+            ("bare 1 is a bare accept decision", &[("b3", "1")], only(Accept)),
+            ("bare d is a bare debug decision", &[("b3", "d")], only(Debug)),
             ("header name is case-insensitive", &[("B3", "0")], only(Deny)),
             ("b3 wins over multi headers", &[("x-b3-traceid", T64), ("x-b3-spanid", P), ("b3", &full)], Cx(ids(T128, S, Some(P), Accept))),
             ("b3 wins over malformed multi headers", &[("b3", "0"), ("x-b3-sampled", "junk")], only(Deny)),
@@ -552,17 +551,12 @@ mod tests {
                 &[("x-b3-flags", "1"), ("x-b3-spanid", S), ("x-b3-traceid", T64)]),
             ("remote parent is written", B3::multi(), ids(T64, S, Some(P), Accept),
                 &[("x-b3-parentspanid", P), ("x-b3-sampled", "1"), ("x-b3-spanid", S), ("x-b3-traceid", T64)]),
-            ("sampling-only deny", B3::multi(), SpanContext::sampling_only(Deny), &[("x-b3-sampled", "0")]),
-            ("sampling-only debug", B3::multi(), SpanContext::sampling_only(Debug), &[("x-b3-flags", "1")]),
-            ("sampling-only defer writes nothing", B3::both(), SpanContext::sampling_only(Defer), &[]),
             ("single with parent", B3::single(), ids(T128, S, Some(P), Accept),
                 &[("b3", "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90")]),
             ("single debug", B3::single(), ids(T64, S, None, Debug), &[("b3", "64fe8b2a57d3eff7-e457b5a2e4d86bd1-d")]),
             ("single defer drops the parent", B3::single(), ids(T64, S, Some(P), Defer), &[("b3", "64fe8b2a57d3eff7-e457b5a2e4d86bd1")]),
-            ("single sampling-only", B3::single(), SpanContext::sampling_only(Accept), &[("b3", "1")]),
             ("both forms", B3::both(), ids(T64, S, None, Deny),
                 &[("b3", "64fe8b2a57d3eff7-e457b5a2e4d86bd1-0"), ("x-b3-sampled", "0"), ("x-b3-spanid", S), ("x-b3-traceid", T64)]),
-            ("both sampling-only", B3::both(), SpanContext::sampling_only(Debug), &[("b3", "d"), ("x-b3-flags", "1")]),
         ];
         for (rule, codec, context, want) in rows {
             assert_eq!(injected(*codec, context), carrier(want), "{rule}");
@@ -589,9 +583,11 @@ mod tests {
                 ("X-B3-Sampled", sampled),
             ]);
             let from_b3 = B3::default().extract(&inbound).unwrap().unwrap();
+            let from_b3 = from_b3.into_span_context().unwrap();
             let mut outbound = HashMap::new();
             OtHeaders.inject(&from_b3, &mut outbound);
             let from_ot = OtHeaders.extract(&outbound).unwrap().unwrap();
+            let from_ot = from_ot.into_span_context().unwrap();
             assert_eq!(from_ot.trace_id(), from_b3.trace_id());
             assert_eq!(from_ot.trace_id().to_string(), T128);
             assert_eq!(from_ot.span_id(), from_b3.span_id());
@@ -616,16 +612,13 @@ mod tests {
     }
 
     /// What extract gives back: a deferred context loses its parent in the single header
-    /// (which `both` prefers), and a deferring sampling-only context writes nothing.
-    fn expected(codec: B3, context: &SpanContext) -> Option<SpanContext> {
-        if context.is_sampling_only() && context.sampling() == Sampling::Defer {
-            return None;
-        }
+    /// (which `both` prefers).
+    fn expected(codec: B3, context: &SpanContext) -> Option<Extracted> {
         let single = codec.encoding() != B3Encoding::Multi;
         if single && context.sampling() == Sampling::Defer {
-            return Some(context.clone().with_parent_span_id(None));
+            return Some(Extracted::Span(context.clone().with_parent_span_id(None)));
         }
-        Some(context.clone())
+        Some(Extracted::Span(context.clone()))
     }
 
     fn header_key() -> impl Strategy<Value = String> {
@@ -643,14 +636,6 @@ mod tests {
     proptest! {
         #[test]
         fn round_trips_through_a_map(codec in encoding(), context in context()) {
-            let mut map = HashMap::new();
-            codec.inject(&context, &mut map);
-            prop_assert_eq!(codec.extract(&map), Ok(expected(codec, &context)));
-        }
-
-        #[test]
-        fn sampling_only_round_trips(codec in encoding(), sampling in any_sampling()) {
-            let context = SpanContext::sampling_only(sampling);
             let mut map = HashMap::new();
             codec.inject(&context, &mut map);
             prop_assert_eq!(codec.extract(&map), Ok(expected(codec, &context)));

@@ -10,6 +10,7 @@ use super::sole::Sole;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::baggage::Baggage;
 use crate::context::SpanContext;
+use crate::extracted::{Decision, Extracted};
 use crate::ids::{HexCase, SpanId, TraceId, hex_value};
 use crate::sampling::Sampling;
 
@@ -39,15 +40,13 @@ const FLAG_DEBUG: u8 = 0x02;
 /// from a `jaeger-baggage: k1=v1, k2=v2` header are read too, after the `uberctx-` ones,
 /// which win. Beyond 64 items or 8 KiB of keys and values, whole items are dropped.
 ///
-/// **Without `uber-trace-id`**, a non-empty `jaeger-debug-id` gives
-/// [`SpanContext::sampling_only`]`(Debug)` so the next trace is forced into debug (the
-/// correlation id itself is not kept), and baggage alone gives a `sampling_only(Defer)`
-/// context that carries it. Neither is no context.
+/// **Without `uber-trace-id`**, a non-empty `jaeger-debug-id` gives a
+/// [`Decision`]`(Debug)` so the next trace is forced into debug (the correlation id itself
+/// is not kept), and baggage alone gives a `Decision(Defer)` that carries it.
 ///
 /// **Inject** writes `{trace}:{span}:0:{flags}`, ids zero-padded to 16 digits (32 for a
 /// trace id with non-zero high bits), flags `1` for accept, `3` for debug and `0` otherwise;
-/// Jaeger has no "defer", so a deferred decision goes out as not sampled. A sampling-only
-/// context writes nothing.
+/// Jaeger has no "defer", so a deferred decision goes out as not sampled.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Jaeger;
 
@@ -57,14 +56,11 @@ impl Codec for Jaeger {
     }
 
     fn inject(&self, context: &SpanContext, carrier: &mut dyn Injector) {
-        if context.is_sampling_only() {
-            return;
-        }
         carrier.set_owned(TRACE_CONTEXT, trace_context_value(context));
         inject_baggage(context.baggage(), carrier);
     }
 
-    fn extract(&self, carrier: &dyn Extractor) -> Result<Option<SpanContext>, PropagationError> {
+    fn extract(&self, carrier: &dyn Extractor) -> Result<Option<Extracted>, PropagationError> {
         let (trace_context, mut baggage) = read_uber_headers(carrier);
         let context = trace_context
             .once()
@@ -72,18 +68,20 @@ impl Codec for Jaeger {
             .map_err(|reason| PropagationError::corrupted(Format::HttpHeaders, reason))?;
         add_jaeger_baggage(carrier, &mut baggage);
         let baggage = baggage.baggage;
-        let context = match context {
-            Some(context) => context,
+        let extracted = match context {
+            Some(context) => Extracted::Span(context.with_baggage(baggage)),
             None if carrier
                 .get(DEBUG_ID)
                 .is_some_and(|id| !id.trim().is_empty()) =>
             {
-                SpanContext::sampling_only(Sampling::Debug)
+                Extracted::Decision(Decision::new(Sampling::Debug).with_baggage(baggage))
             }
-            None if !baggage.is_empty() => SpanContext::sampling_only(Sampling::Defer),
+            None if !baggage.is_empty() => {
+                Extracted::Decision(Decision::new(Sampling::Defer).with_baggage(baggage))
+            }
             None => return Ok(None),
         };
-        Ok(Some(context.with_baggage(baggage)))
+        Ok(Some(extracted))
     }
 }
 
@@ -331,6 +329,7 @@ mod tests {
         Nothing,
         Corrupted,
         Context(SpanContext),
+        Decision(Decision),
     }
 
     fn check(rows: &[Row<'_>]) {
@@ -339,7 +338,12 @@ mod tests {
             match want {
                 Want::Nothing => assert_eq!(got, Ok(None), "{rule}"),
                 Want::Context(context) => {
-                    assert_eq!(got.as_ref(), Ok(&Some(context.clone())), "{rule}");
+                    let want = Extracted::Span(context.clone());
+                    assert_eq!(got.as_ref(), Ok(&Some(want)), "{rule}");
+                }
+                Want::Decision(decision) => {
+                    let want = Extracted::Decision(decision.clone());
+                    assert_eq!(got.as_ref(), Ok(&Some(want)), "{rule}");
                 }
                 Want::Corrupted => {
                     let err = got.expect_err(rule);
@@ -381,7 +385,7 @@ mod tests {
             ("header name is case-insensitive", carrier(&[("Uber-Trace-Id", &format!("{t}:0:1"))]), Cx(ids(T128, S, Accept))),
             ("a repeated trace context is corrupted: which to trust cannot be told", carrier(&[("uber-trace-id", &format!("{t}:0:0")), ("Uber-Trace-Id", "junk")]), Corrupted),
             ("debug id is ignored with a trace context", carrier(&[("uber-trace-id", &format!("{t}:0:1")), ("jaeger-debug-id", "x")]), Cx(ids(T128, S, Accept))),
-            ("debug id alone forces debug", carrier(&[("jaeger-debug-id", "my-request")]), Cx(SpanContext::sampling_only(Debug))),
+            ("debug id alone forces debug", carrier(&[("jaeger-debug-id", "my-request")]), Want::Decision(Decision::new(Debug))),
             ("empty debug id is absent", carrier(&[("jaeger-debug-id", " ")]), Nothing),
             ("empty value", uber(""), Corrupted),
             ("three fields", uber(&format!("{t}:0")), Corrupted),
@@ -420,7 +424,7 @@ mod tests {
         };
         let baggage_only = |items: &[(&str, &str)]| {
             let baggage = items.iter().copied().collect();
-            Want::Context(SpanContext::sampling_only(Sampling::Defer).with_baggage(baggage))
+            Want::Decision(Decision::new(Sampling::Defer).with_baggage(baggage))
         };
         let with_ctx = |pairs: &[(&str, &str)]| {
             let mut all = carrier(&[("uber-trace-id", &t)]);
@@ -444,7 +448,7 @@ mod tests {
             ("baggage alone defers", carrier(&[("uberctx-k", "v")]), baggage_only(&[("k", "v")])),
             ("jaeger-baggage alone defers", carrier(&[("jaeger-baggage", "k=v")]), baggage_only(&[("k", "v")])),
             ("debug id keeps baggage", carrier(&[("jaeger-debug-id", "x"), ("uberctx-k", "v")]),
-                Want::Context(SpanContext::sampling_only(Sampling::Debug).with_baggage_item("k", "v"))),
+                Want::Decision(Decision::new(Sampling::Debug).with_baggage_item("k", "v"))),
             ("unusable jaeger-baggage alone: no context", carrier(&[("jaeger-baggage", "junk")]), Want::Nothing),
         ];
         check(&rows);
@@ -484,7 +488,7 @@ mod tests {
     fn inject_table() {
         use Sampling::*;
         #[rustfmt::skip]
-        let rows: [InjectRow<'_>; 8] = [
+        let rows: [InjectRow<'_>; 6] = [
             ("128-bit trace, accept", ids(T128, S, Accept), &[("uber-trace-id", "80f198ee56343ba864fe8b2a57d3eff7:e457b5a2e4d86bd1:0:1")]),
             ("64-bit trace as 16 digits", ids(T64, S, Deny), &[("uber-trace-id", "64fe8b2a57d3eff7:e457b5a2e4d86bd1:0:0")]),
             ("ids are zero-padded", ids("abc", "1", Debug), &[("uber-trace-id", "0000000000000abc:0000000000000001:0:3")]),
@@ -493,8 +497,6 @@ mod tests {
                 &[("uber-trace-id", "64fe8b2a57d3eff7:e457b5a2e4d86bd1:0:1")]),
             ("baggage is percent-encoded with lower-case keys", ids(T64, S, Accept).with_baggage_item("User-Id", "a b/é+~"),
                 &[("uber-trace-id", "64fe8b2a57d3eff7:e457b5a2e4d86bd1:0:1"), ("uberctx-user-id", "a%20b%2F%C3%A9%2B~")]),
-            ("sampling-only writes nothing", SpanContext::sampling_only(Debug), &[]),
-            ("sampling-only with baggage writes nothing", SpanContext::sampling_only(Defer).with_baggage_item("k", "v"), &[]),
         ];
         for (rule, context, want) in rows {
             let want: BTreeMap<_, _> = carrier(want).into_iter().collect();
@@ -550,7 +552,8 @@ mod tests {
         headers.append("jaeger-baggage", value(b"a=9,c=3"));
         // A copy that is not UTF-8 counts as absent, as `Extractor` documents for such
         // values: the other copy is the only one.
-        let context = Jaeger.extract(&headers).unwrap().unwrap();
+        let extracted = Jaeger.extract(&headers).unwrap().unwrap();
+        let context = extracted.into_span_context().unwrap();
         assert_eq!(context.trace_id().get(), 0x2a);
         let baggage: Vec<_> = context.baggage().iter().collect();
         assert_eq!(baggage, [("a", "1"), ("b", "2"), ("c", "3")]);
@@ -572,7 +575,7 @@ mod tests {
         fn round_trips_through_a_map(context in context()) {
             let mut map = HashMap::new();
             Jaeger.inject(&context, &mut map);
-            prop_assert_eq!(Jaeger.extract(&map), Ok(Some(expected(&context))));
+            prop_assert_eq!(Jaeger.extract(&map), Ok(Some(Extracted::Span(expected(&context)))));
         }
 
         #[cfg(feature = "http")]
@@ -580,14 +583,7 @@ mod tests {
         fn round_trips_through_a_header_map(context in context()) {
             let mut headers = http::HeaderMap::new();
             Jaeger.inject(&context, &mut headers);
-            prop_assert_eq!(Jaeger.extract(&headers), Ok(Some(expected(&context))));
-        }
-
-        #[test]
-        fn sampling_only_injects_nothing(sampling in any_sampling()) {
-            let mut map = HashMap::new();
-            Jaeger.inject(&SpanContext::sampling_only(sampling), &mut map);
-            prop_assert!(map.is_empty());
+            prop_assert_eq!(Jaeger.extract(&headers), Ok(Some(Extracted::Span(expected(&context)))));
         }
 
         #[test]

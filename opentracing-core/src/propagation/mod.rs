@@ -39,6 +39,7 @@ pub use w3c_baggage::W3cBaggage;
 pub use w3c_trace_context::W3cTraceContext;
 
 use crate::context::SpanContext;
+use crate::extracted::Extracted;
 
 /// A propagation format: opentracing-python's `Format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -162,15 +163,15 @@ pub fn inject_standard(
 /// `UnsupportedFormat` for a custom format, and what `text` or the binary decoder report.
 pub fn extract_standard(
     carrier: ExtractCarrier<'_>,
-    text: impl FnOnce(&dyn Extractor) -> Result<Option<SpanContext>, PropagationError>,
-) -> Result<Option<SpanContext>, PropagationError> {
+    text: impl FnOnce(&dyn Extractor) -> Result<Option<Extracted>, PropagationError>,
+) -> Result<Option<Extracted>, PropagationError> {
     let format = carrier.format();
     match carrier {
         ExtractCarrier::TextMap(map) | ExtractCarrier::HttpHeaders(map) => {
             text(map).map_err(|error| error.in_format(format))
         }
         ExtractCarrier::Binary(bytes) => {
-            Ok(decode_binary(bytes)?.map(|context| context.with_origin("binary")))
+            Ok(decode_binary(bytes)?.map(|context| Extracted::Span(context.with_origin("binary"))))
         }
         ExtractCarrier::Custom(..) => Err(PropagationError::unsupported_format(format)),
     }
@@ -188,13 +189,12 @@ pub trait Codec: Send + Sync + fmt::Debug {
     /// Writes `context` into `carrier`.
     fn inject(&self, context: &SpanContext, carrier: &mut dyn Injector);
 
-    /// Reads a context from `carrier`; `Ok(None)` when this codec's keys are absent. A
-    /// context that carries only a sampling decision is a
-    /// [`SpanContext::sampling_only`].
+    /// Reads a context, or only a [`Decision`](crate::Decision), from `carrier`; `Ok(None)`
+    /// when this codec's keys are absent.
     ///
     /// # Errors
     ///
     /// [`SpanContextCorrupted`](PropagationErrorKind::SpanContextCorrupted) when the keys are
     /// present but malformed.
-    fn extract(&self, carrier: &dyn Extractor) -> Result<Option<SpanContext>, PropagationError>;
+    fn extract(&self, carrier: &dyn Extractor) -> Result<Option<Extracted>, PropagationError>;
 }

@@ -8,6 +8,7 @@ use super::header_text::HeaderText;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::baggage::Baggage;
 use crate::context::SpanContext;
+use crate::extracted::Extracted;
 use crate::ids::{SpanId, TraceId};
 
 /// What every key below starts with.
@@ -33,9 +34,6 @@ impl Codec for OtHeaders {
     }
 
     fn inject(&self, context: &SpanContext, carrier: &mut dyn Injector) {
-        if context.is_sampling_only() {
-            return; // the format cannot carry a decision without ids
-        }
         carrier.set_owned(TRACE_ID, unpadded_hex(context.trace_id().get()));
         carrier.set_owned(SPAN_ID, unpadded_hex(context.span_id().get().into()));
         let sampled = if context.is_sampled() {
@@ -54,10 +52,10 @@ impl Codec for OtHeaders {
         }
     }
 
-    fn extract(&self, carrier: &dyn Extractor) -> Result<Option<SpanContext>, PropagationError> {
+    fn extract(&self, carrier: &dyn Extractor) -> Result<Option<Extracted>, PropagationError> {
         let mut state = State::default();
         carrier.for_each_prefixed(KEY_PREFIX, &mut |key, value| state.read(key, value));
-        state.finish()
+        Ok(state.finish()?.map(Extracted::Span))
     }
 }
 
@@ -153,19 +151,15 @@ mod tests {
         assert_eq!(map["ot-tracer-spanid"], "1f");
         assert_eq!(map["ot-tracer-sampled"], "true");
         assert_eq!(map["ot-baggage-user"], "ada");
-        assert_eq!(OtHeaders.extract(&map), Ok(Some(cx)));
-    }
-
-    #[test]
-    fn a_bare_sampling_decision_writes_nothing() {
-        let mut map = HashMap::new();
-        OtHeaders.inject(&SpanContext::sampling_only(crate::Sampling::Deny), &mut map);
-        assert!(map.is_empty());
+        assert_eq!(OtHeaders.extract(&map), Ok(Some(Extracted::Span(cx))));
     }
 
     #[test]
     fn table() {
-        let ok = |pairs: &[(&str, &str)]| OtHeaders.extract(&carrier(pairs)).unwrap();
+        let ok = |pairs: &[(&str, &str)]| {
+            let extracted = OtHeaders.extract(&carrier(pairs)).unwrap();
+            extracted.map(|extracted| extracted.into_span_context().unwrap())
+        };
         let bad = |pairs: &[(&str, &str)]| OtHeaders.extract(&carrier(pairs)).is_err();
         assert_eq!(ok(&[]), None);
         assert_eq!(ok(&[("unrelated", "x")]), None);
@@ -218,7 +212,7 @@ mod tests {
                 .with_baggage(items.into_iter().collect());
             let mut map = HashMap::new();
             OtHeaders.inject(&cx, &mut map);
-            prop_assert_eq!(OtHeaders.extract(&map), Ok(Some(cx)));
+            prop_assert_eq!(OtHeaders.extract(&map), Ok(Some(Extracted::Span(cx))));
         }
     }
 }

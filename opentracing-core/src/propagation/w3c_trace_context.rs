@@ -4,6 +4,7 @@ use super::header_text::HeaderText;
 use super::trace_state::TraceStateParser;
 use super::{Codec, Extractor, Format, Injector, PropagationError};
 use crate::context::SpanContext;
+use crate::extracted::Extracted;
 use crate::ids::{HexCase, SpanId, TraceId, hex_value};
 
 pub(super) const TRACEPARENT: &str = "traceparent";
@@ -36,8 +37,7 @@ const FLAG_RANDOM: u8 = 0x02;
 ///   255 of `a-z 0-9 _ - * / @`, with no `tenant@system` split.
 ///
 /// Writing sends version `00` with only the two known flags, and `tracestate` only when it
-/// has members. A [sampling-only](SpanContext::sampling_only) context writes nothing: this
-/// format has no way to carry a bare decision.
+/// has members. This format has no way to carry a bare [`Decision`](crate::Decision).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct W3cTraceContext;
 
@@ -47,28 +47,25 @@ impl Codec for W3cTraceContext {
     }
 
     fn inject(&self, context: &SpanContext, carrier: &mut dyn Injector) {
-        if context.is_sampling_only() {
-            return;
-        }
         carrier.set_owned(TRACEPARENT, traceparent(context));
         if let Some(state) = context.trace_state().header() {
             carrier.set_owned(TRACESTATE, state.to_owned());
         }
     }
 
-    fn extract(&self, carrier: &dyn Extractor) -> Result<Option<SpanContext>, PropagationError> {
+    fn extract(&self, carrier: &dyn Extractor) -> Result<Option<Extracted>, PropagationError> {
         let Some(parent) = read_traceparent(carrier)? else {
             // A `tracestate` without `traceparent` is discarded.
             return Ok(None);
         };
         let mut trace_state = TraceStateParser::default();
         carrier.for_each_value(TRACESTATE, &mut |value| trace_state.push(value));
-        Ok(Some(
+        Ok(Some(Extracted::Span(
             SpanContext::new(parent.trace_id, parent.span_id)
                 .with_sampled(parent.flags & FLAG_SAMPLED != 0)
                 .with_random_trace_id(parent.flags & FLAG_RANDOM != 0)
                 .with_trace_state(trace_state.finish()),
-        ))
+        )))
     }
 }
 
@@ -192,7 +189,8 @@ mod tests {
     }
 
     fn extract(pairs: &[(&str, &str)]) -> Result<Option<SpanContext>, PropagationError> {
-        W3cTraceContext.extract(&carrier(pairs))
+        let extracted = W3cTraceContext.extract(&carrier(pairs))?;
+        Ok(extracted.map(|extracted| extracted.into_span_context().expect("W3C sends spans")))
     }
 
     /// The context read from one `traceparent` value, or `None` when it is refused.
@@ -458,8 +456,6 @@ mod tests {
         let state = TraceState::parse(["b=2 , a=1"]);
         let map = write(&context(1, 2).with_trace_state(state));
         assert_eq!(map["tracestate"], "b=2,a=1");
-        // A sampling-only context: nothing.
-        assert!(write(&SpanContext::sampling_only(Sampling::Deny)).is_empty());
         assert_eq!(W3cTraceContext.name(), "w3c");
     }
 
@@ -501,7 +497,7 @@ mod tests {
         fn round_trips_through_maps(cx in any_context()) {
             let mut map = HashMap::new();
             W3cTraceContext.inject(&cx, &mut map);
-            prop_assert_eq!(W3cTraceContext.extract(&map), Ok(Some(cx)));
+            prop_assert_eq!(W3cTraceContext.extract(&map), Ok(Some(Extracted::Span(cx))));
         }
 
         #[cfg(feature = "http")]
@@ -509,7 +505,7 @@ mod tests {
         fn round_trips_through_header_maps(cx in any_context()) {
             let mut headers = http::HeaderMap::new();
             W3cTraceContext.inject(&cx, &mut headers);
-            prop_assert_eq!(W3cTraceContext.extract(&headers), Ok(Some(cx)));
+            prop_assert_eq!(W3cTraceContext.extract(&headers), Ok(Some(Extracted::Span(cx))));
         }
 
         #[test]

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::context::SpanContext;
+use crate::extracted::{Decision, Extracted};
 use crate::propagation::{
     Codec, Extractor, Injector, PropagationError, W3cBaggage, W3cTraceContext,
 };
@@ -21,8 +22,7 @@ use crate::sampling::Sampling;
 /// - W3C `baggage` is read after the trace context and merged into it (the codec's own
 ///   baggage, such as Jaeger's `uberctx-`, wins on a clash), and written whenever the
 ///   context has baggage; baggage that arrives without any trace context still travels, as
-///   a [sampling-only](SpanContext::sampling_only) context that defers the decision. Turn it
-///   off with [`w3c_baggage(false)`](Self::w3c_baggage).
+///   a [`Decision`] that defers. Turn it off with [`w3c_baggage(false)`](Self::w3c_baggage).
 ///
 /// The default is W3C Trace Context with W3C baggage.
 ///
@@ -96,7 +96,7 @@ impl Propagator {
                 codec.inject(context, carrier);
             }
         }
-        if self.w3c_baggage && !context.is_sampling_only() {
+        if self.w3c_baggage {
             W3cBaggage.inject(context.baggage(), carrier);
         }
     }
@@ -106,18 +106,15 @@ impl Propagator {
     /// # Errors
     ///
     /// The first codec's error when no codec found a context.
-    pub fn extract(
-        &self,
-        carrier: &dyn Extractor,
-    ) -> Result<Option<SpanContext>, PropagationError> {
+    pub fn extract(&self, carrier: &dyn Extractor) -> Result<Option<Extracted>, PropagationError> {
         let mut first_error = None;
         // A codec that finds only a sampling decision must not hide a full context that a
         // later codec finds: keep it as a fallback.
         let mut decision_only = None;
         for codec in &self.codecs {
             match codec.extract(carrier) {
-                Ok(Some(context)) if context.is_sampling_only() => {
-                    decision_only.get_or_insert(context.with_origin(codec.name()));
+                Ok(Some(decision @ Extracted::Decision(_))) => {
+                    decision_only.get_or_insert(decision.with_origin(codec.name()));
                 }
                 Ok(Some(context)) => {
                     let context = context.with_origin(codec.name());
@@ -133,14 +130,14 @@ impl Propagator {
             return Ok(Some(self.with_baggage(context, carrier)));
         }
         // Baggage without a trace context still travels, with the decision left to us.
-        let baggage_only = self.with_baggage(SpanContext::sampling_only(Sampling::Defer), carrier);
+        let baggage_only = self.with_baggage(Decision::new(Sampling::Defer).into(), carrier);
         if !baggage_only.baggage().is_empty() {
             return Ok(Some(baggage_only));
         }
         first_error.map_or(Ok(None), Err)
     }
 
-    fn with_baggage(&self, context: SpanContext, carrier: &dyn Extractor) -> SpanContext {
+    fn with_baggage(&self, context: Extracted, carrier: &dyn Extractor) -> Extracted {
         if !self.w3c_baggage {
             return context;
         }

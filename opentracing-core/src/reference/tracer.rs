@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::context::SpanContext;
+use crate::extracted::{Decision, Extracted};
 use crate::ids::{SpanId, TraceId};
 use crate::options::SpanOptions;
 use crate::propagation::{
@@ -101,8 +102,8 @@ impl ReferenceTracer {
             }
             None => {
                 let trace_id = random_trace_id();
-                let hint = options.sampling_only_parent();
-                let sampling = self.decide(hint.map(SpanContext::sampling), trace_id, name);
+                let hint = options.parent_decision();
+                let sampling = self.decide(hint.map(Decision::sampling), trace_id, name);
                 let mut root = SpanContext::new(trace_id, random_span_id())
                     .with_sampling(sampling)
                     .with_random_trace_id(true);
@@ -151,10 +152,7 @@ impl Tracer for ReferenceTracer {
         })
     }
 
-    fn extract(
-        &self,
-        carrier: ExtractCarrier<'_>,
-    ) -> Result<Option<SpanContext>, PropagationError> {
+    fn extract(&self, carrier: ExtractCarrier<'_>) -> Result<Option<Extracted>, PropagationError> {
         extract_standard(carrier, |map| self.inner.propagator.extract(map))
     }
 }

@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use opentracing_core::{Baggage, Sampling, SpanBuilder, SpanContext, Tracer};
+use opentracing_core::{Baggage, Extracted, Sampling, SpanBuilder, Tracer};
 
 use super::TrustedNetworks;
 
@@ -63,16 +63,16 @@ impl InboundContext {
     pub(crate) fn apply<'t, T: Tracer + ?Sized>(
         &self,
         builder: SpanBuilder<'t, T>,
-        caller: Option<SpanContext>,
+        caller: Option<Extracted>,
         peer: Option<IpAddr>,
     ) -> SpanBuilder<'t, T> {
         let Some(caller) = caller else { return builder };
         if self.trusts(peer) {
             return builder.child_of(caller);
         }
-        if caller.is_sampling_only() {
+        let Extracted::Span(caller) = caller else {
             return builder;
-        }
+        };
         match self {
             Self::NewTraceTagged => builder
                 .tag(CALLER_TRACE_ID, caller.trace_id().to_string())

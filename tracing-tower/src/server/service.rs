@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use http::{HeaderMap, Method, Request, Response};
 use http_body::Body;
-use opentracing_core::{ExtractCarrier, PropagationError, Span, SpanContext, Tracer, logs, tags};
+use opentracing_core::{ExtractCarrier, Extracted, PropagationError, Span, Tracer, logs, tags};
 use tower_service::Service;
 
 use super::{OnRequest, RequestFilter, ServerTracingLayer};
@@ -101,13 +101,12 @@ where
     /// trusted and names a span; nothing otherwise.
     fn pass_on(
         &self,
-        caller: Result<Option<SpanContext>, PropagationError>,
+        caller: Result<Option<Extracted>, PropagationError>,
         peer: Option<SocketAddr>,
     ) -> Span {
         match caller {
-            Ok(Some(caller))
-                if self.layer.config.inbound.trusts(peer.map(|peer| peer.ip()))
-                    && !caller.is_sampling_only() =>
+            Ok(Some(Extracted::Span(caller)))
+                if self.layer.config.inbound.trusts(peer.map(|peer| peer.ip())) =>
             {
                 Span::non_recording(caller)
             }
@@ -118,7 +117,7 @@ where
     fn start_span<B>(
         &self,
         request: &Request<B>,
-        caller: Result<Option<SpanContext>, PropagationError>,
+        caller: Result<Option<Extracted>, PropagationError>,
         peer: Option<SocketAddr>,
     ) -> Span
     where
@@ -176,6 +175,6 @@ where
 fn extract<T: Tracer>(
     tracer: &T,
     headers: &HeaderMap,
-) -> Result<Option<SpanContext>, PropagationError> {
+) -> Result<Option<Extracted>, PropagationError> {
     tracer.extract(ExtractCarrier::HttpHeaders(headers))
 }
