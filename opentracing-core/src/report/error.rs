@@ -81,6 +81,8 @@ pub enum ExportErrorKind {
     Unreachable,
     /// The collector answered with this status, not 2xx.
     Status(StatusCode),
+    /// The message could not be compressed; the cause is the error's `source`.
+    Compression,
     /// The collector accepted the message but rejected this many of its spans.
     Rejected {
         /// Spans rejected.
@@ -96,8 +98,15 @@ impl ExportError {
     }
 
     pub(crate) fn unreachable(source: impl Error + Send + Sync + 'static) -> Self {
+        Self::caused(ExportErrorKind::Unreachable, source)
+    }
+
+    pub(crate) fn caused(
+        kind: ExportErrorKind,
+        source: impl Error + Send + Sync + 'static,
+    ) -> Self {
         Self {
-            kind: ExportErrorKind::Unreachable,
+            kind,
             source: Some(Arc::new(source)),
         }
     }
@@ -117,6 +126,10 @@ impl fmt::Display for ExportError {
                 None => f.write_str("the collector could not be reached"),
             },
             ExportErrorKind::Status(status) => write!(f, "the collector answered {status}"),
+            ExportErrorKind::Compression => match &self.source {
+                Some(source) => write!(f, "the message could not be compressed: {source}"),
+                None => f.write_str("the message could not be compressed"),
+            },
             ExportErrorKind::Rejected { rejected, spans } => {
                 write!(f, "the collector rejected {rejected} of {spans} spans")
             }

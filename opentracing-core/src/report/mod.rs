@@ -27,6 +27,8 @@
 //! # }
 //! ```
 
+#[cfg(feature = "reporter")]
+mod compression;
 mod encoder;
 #[cfg(feature = "reporter")]
 mod error;
@@ -45,6 +47,9 @@ mod sender;
 #[cfg(feature = "zipkin")]
 mod zipkin;
 
+#[cfg(feature = "reporter")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reporter")))]
+pub use compression::Compression;
 pub use encoder::Encoder;
 #[cfg(feature = "reporter")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reporter")))]

@@ -6,15 +6,16 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use http::Uri;
+use http::{HeaderMap, HeaderName, HeaderValue, Uri};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::Instant;
 
+use super::compression::Compression;
 use super::encoder::Encoder;
 use super::error::{ExportError, ExportErrorKind, StartError};
 use super::flush::{Flushes, Watch};
 use super::metrics::{Counters, DropReason, FlushOutcome, ReporterMetrics};
-use super::sender::Sender;
+use super::sender::{Posting, Sender};
 use crate::finished::FinishedSpan;
 use crate::recorder::Recorder;
 
@@ -143,6 +144,9 @@ pub struct ReporterBuilder<E> {
     endpoint: Uri,
     encoder: E,
     limits: Limits,
+    /// Sent with every request; the values are marked sensitive, so `Debug` hides them.
+    headers: HeaderMap,
+    compression: Compression,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -171,6 +175,8 @@ impl Reporter {
                 batch_delay: Duration::from_secs(1),
                 request_timeout: Duration::from_secs(10),
             },
+            headers: HeaderMap::new(),
+            compression: Compression::None,
         }
     }
 
@@ -353,6 +359,21 @@ impl<E: Encoder> ReporterBuilder<E> {
         self
     }
 
+    /// A header sent with every request, such as an API key (`x-api-key`, `authorization`);
+    /// a repeated name adds a value. The value is marked sensitive: it never shows in
+    /// `Debug`, logs or errors.
+    pub fn header(mut self, name: HeaderName, mut value: HeaderValue) -> Self {
+        value.set_sensitive(true);
+        self.headers.append(name, value);
+        self
+    }
+
+    /// How request bodies are compressed (none by default).
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
     /// Starts the background sender on `executor`.
     ///
     /// # Panics
@@ -377,7 +398,15 @@ impl<E: Encoder> ReporterBuilder<E> {
             commands,
             batch: Batch::default(),
             sending: AtomicU64::new(0),
-            sender: Sender::new(self.endpoint, self.encoder.content_type(), timeout),
+            sender: Sender::new(
+                self.endpoint,
+                Posting {
+                    content_type: self.encoder.content_type(),
+                    headers: self.headers,
+                    compression: self.compression,
+                    timeout,
+                },
+            ),
             encoder: self.encoder,
             limits: self.limits,
         };

@@ -3,14 +3,15 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderValue};
-use http::{Method, Request, Uri};
+use http::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
+use http::{HeaderMap, Method, Request, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tokio::time::Instant;
 
+use super::compression::Compression;
 use super::error::{ExportError, ExportErrorKind};
 
 /// The largest collector answer read; the rest is ignored.
@@ -20,33 +21,53 @@ const MAX_ANSWER_BYTES: usize = 64 * 1024;
 pub(crate) struct Sender {
     client: Client<HttpConnector, Full<Bytes>>,
     endpoint: Uri,
-    content_type: HeaderValue,
+    /// Every request's headers: the content type, the user's (API keys), `b3: 0`.
+    headers: HeaderMap,
+    compression: Compression,
     timeout: Duration,
 }
 
+/// How each request is made, besides its endpoint.
+pub(crate) struct Posting {
+    pub(crate) content_type: &'static str,
+    pub(crate) headers: HeaderMap,
+    pub(crate) compression: Compression,
+    pub(crate) timeout: Duration,
+}
+
 impl Sender {
-    pub(crate) fn new(endpoint: Uri, content_type: &'static str, timeout: Duration) -> Self {
+    pub(crate) fn new(endpoint: Uri, posting: Posting) -> Self {
+        let mut headers = posting.headers;
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(posting.content_type));
+        if let Some(encoding) = posting.compression.content_encoding() {
+            headers.insert(CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        // A traced collector must not trace the reporter's own requests.
+        headers.insert("b3", HeaderValue::from_static("0"));
         Self {
             client: Client::builder(TokioExecutor::new()).build_http(),
             endpoint,
-            content_type: HeaderValue::from_static(content_type),
-            timeout,
+            headers,
+            compression: posting.compression,
+            timeout: posting.timeout,
         }
     }
 
-    /// Posts `body` and returns the collector's answer; any status but 2xx is a failure. The request carries `b3: 0`, so a
-    /// traced collector does not trace the reporter's own requests.
+    /// Posts `body` (compressed as configured) and returns the collector's answer; any
+    /// status but 2xx is a failure.
     pub(crate) async fn send(
         &self,
         body: Vec<u8>,
         deadline: Option<Instant>,
     ) -> Result<Vec<u8>, ExportError> {
+        let body = self
+            .compression
+            .compress(body)
+            .map_err(|error| ExportError::caused(ExportErrorKind::Compression, error))?;
         let mut request = Request::new(Full::new(Bytes::from(body)));
         *request.method_mut() = Method::POST;
         *request.uri_mut() = self.endpoint.clone();
-        let headers = request.headers_mut();
-        headers.insert(CONTENT_TYPE, self.content_type.clone());
-        headers.insert("b3", HeaderValue::from_static("0"));
+        *request.headers_mut() = self.headers.clone();
         let exchange = async {
             let response = self
                 .client

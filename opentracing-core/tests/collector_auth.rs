@@ -1,0 +1,155 @@
+//! Headers and compression reach the collector: an API key it requires, gzip bodies it
+//! decodes; the key's value shows nowhere.
+#![cfg(feature = "reporter")]
+
+use std::convert::Infallible;
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use opentracing_core::Tracer;
+use opentracing_core::reference::ReferenceTracer;
+use opentracing_core::report::{
+    Compression, Encoder, Executor, ExportErrorKind, OtlpJson, Reporter, ZipkinJson,
+};
+
+const KEY: &str = "SECRET-KEY-4711";
+
+/// A collector on 127.0.0.1:0 that wants `x-api-key: SECRET-KEY-4711` (401 otherwise) and a
+/// gzip body (415 otherwise), and keeps each body it accepted, decompressed.
+async fn strict_collector(path: &str) -> (http::Uri, Arc<Mutex<Vec<Vec<u8>>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let uri = format!("http://{}{path}", listener.local_addr().unwrap())
+        .parse()
+        .unwrap();
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let kept = bodies.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let kept = kept.clone();
+            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+                let kept = kept.clone();
+                async move {
+                    let headers = request.headers().clone();
+                    let body = request.into_body().collect().await.unwrap().to_bytes();
+                    let status = if headers.get("x-api-key").map(HeaderValue::as_bytes)
+                        != Some(KEY.as_bytes())
+                    {
+                        StatusCode::UNAUTHORIZED
+                    } else if headers.get("content-encoding").map(HeaderValue::as_bytes)
+                        != Some(b"gzip")
+                    {
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE
+                    } else {
+                        let mut decoded = Vec::new();
+                        match flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut decoded) {
+                            Ok(_) => {
+                                kept.lock().unwrap().push(decoded);
+                                StatusCode::OK
+                            }
+                            Err(_) => StatusCode::BAD_REQUEST,
+                        }
+                    };
+                    let mut response = Response::new(Full::new(Bytes::new()));
+                    *response.status_mut() = status;
+                    Ok::<_, Infallible>(response)
+                }
+            });
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service),
+            );
+        }
+    });
+    (uri, bodies)
+}
+
+fn key() -> (HeaderName, HeaderValue) {
+    (
+        HeaderName::from_static("x-api-key"),
+        HeaderValue::from_static(KEY),
+    )
+}
+
+async fn send_one<E: Encoder>(reporter: opentracing_core::report::ReporterBuilder<E>) -> Reporter {
+    let reporter = reporter
+        .batch_delay(Duration::from_secs(60))
+        .start(Executor::Tokio(tokio::runtime::Handle::current()))
+        .unwrap();
+    let tracer = ReferenceTracer::new("shop", Arc::new(reporter.clone()));
+    tracer.start_span("checkout").finish();
+    reporter.flush(Duration::from_secs(30)).await;
+    reporter
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zipkin_and_otlp_reach_a_collector_that_wants_a_key_and_gzip() {
+    let (zipkin, zipkin_bodies) = strict_collector("/api/v2/spans").await;
+    let (otlp, otlp_bodies) = strict_collector("/v1/traces").await;
+    let (name, value) = key();
+    let zipkin_reporter = send_one(
+        Reporter::builder(zipkin, ZipkinJson::new("shop"))
+            .header(name.clone(), value.clone())
+            .compression(Compression::Gzip),
+    )
+    .await;
+    let otlp_reporter = send_one(
+        Reporter::builder(otlp, OtlpJson::new("shop"))
+            .header(name, value)
+            .compression(Compression::Gzip),
+    )
+    .await;
+    for (reporter, bodies) in [
+        (zipkin_reporter, zipkin_bodies),
+        (otlp_reporter, otlp_bodies),
+    ] {
+        assert_eq!(
+            reporter.metrics().spans_sent,
+            1,
+            "{:?}",
+            reporter.last_error()
+        );
+        let bodies = bodies.lock().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&bodies[0]).unwrap();
+        assert!(json.to_string().contains("\"checkout\""), "{json}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_key_or_gzip_the_collector_refuses_and_the_key_shows_nowhere() {
+    let (endpoint, bodies) = strict_collector("/api/v2/spans").await;
+    let (name, value) = key();
+    let plain =
+        send_one(Reporter::builder(endpoint.clone(), ZipkinJson::new("shop")).header(name, value))
+            .await;
+    let error = plain.last_error().unwrap();
+    assert_eq!(
+        error.kind(),
+        ExportErrorKind::Status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+    );
+    assert_eq!(plain.metrics().dropped_send_failure, 1);
+    let keyless = send_one(
+        Reporter::builder(endpoint.clone(), ZipkinJson::new("shop")).compression(Compression::Gzip),
+    )
+    .await;
+    assert_eq!(
+        keyless.last_error().unwrap().kind(),
+        ExportErrorKind::Status(StatusCode::UNAUTHORIZED)
+    );
+    assert!(bodies.lock().unwrap().is_empty());
+
+    let (name, value) = key();
+    let builder = Reporter::builder(endpoint, ZipkinJson::new("shop")).header(name, value);
+    let shown = format!("{builder:?} {plain:?} {error} {error:?}");
+    assert!(!shown.contains(KEY), "{shown}");
+    assert!(shown.contains("x-api-key"), "the name may show: {shown}");
+}
