@@ -153,3 +153,56 @@ async fn without_the_key_or_gzip_the_collector_refuses_and_the_key_shows_nowhere
     assert!(!shown.contains(KEY), "{shown}");
     assert!(shown.contains("x-api-key"), "the name may show: {shown}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_environment_sets_the_key_gzip_and_the_resource() {
+    let (endpoint, bodies) = strict_collector("/v1/traces").await;
+    let endpoint = endpoint.to_string();
+    let config = opentracing_core::config::EnvConfig::from_vars([
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint.as_str()),
+        ("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=SECRET-KEY-4711"),
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+        (
+            "OTEL_RESOURCE_ATTRIBUTES",
+            "service.name=shop,deployment.environment.name=staging",
+        ),
+    ])
+    .unwrap();
+    let (tracer, reporter) = config
+        .start(Executor::Tokio(tokio::runtime::Handle::current()))
+        .unwrap();
+    let reporter = reporter.unwrap();
+    tracer.start_span("checkout").finish();
+    reporter.flush(Duration::from_secs(30)).await;
+    assert_eq!(
+        reporter.metrics().spans_sent,
+        1,
+        "{:?}",
+        reporter.last_error()
+    );
+    let bodies = bodies.lock().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&bodies[0]).unwrap();
+    let attributes: Vec<(String, String)> = json["resourceSpans"][0]["resource"]["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|attribute| {
+            let value = attribute["value"]["stringValue"].as_str().unwrap();
+            (
+                attribute["key"].as_str().unwrap().to_owned(),
+                value.to_owned(),
+            )
+        })
+        .collect();
+    for (key, value) in [
+        ("service.name", "shop"),
+        ("deployment.environment.name", "staging"),
+        ("telemetry.sdk.language", "rust"),
+        ("telemetry.sdk.name", "opentracing-core"),
+    ] {
+        assert!(
+            attributes.contains(&(key.to_owned(), value.to_owned())),
+            "{key}: {attributes:?}"
+        );
+    }
+}

@@ -246,3 +246,28 @@ fn the_local_endpoint_names_each_spans_own_service() {
     );
     assert!(zipkin_schema().is_valid(&json));
 }
+
+#[test]
+fn resource_attributes_become_tags_the_span_does_not_set() {
+    let recorder = Arc::new(InMemoryRecorder::new());
+    let tracer = ReferenceTracer::new("shop", recorder.clone());
+    tracer
+        .span_builder("work")
+        .tag("team", "checkout")
+        .start()
+        .finish();
+    let encoder = ZipkinJson::new("shop")
+        .resource_attribute("deployment.environment.name", "old")
+        .resource_attribute("deployment.environment.name", "prod")
+        .resource_attribute("team", "platform")
+        .resource_attribute("service.name", "ignored");
+    let mut out = Vec::new();
+    encoder.encode(&recorder.spans(), &mut out);
+    assert!(zipkin_schema().is_valid(&serde_json::from_slice(&out).unwrap()));
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        json[0]["tags"],
+        serde_json::json!({"team": "checkout", "deployment.environment.name": "prod"})
+    );
+    assert_eq!(json[0]["localEndpoint"]["serviceName"], "shop");
+}

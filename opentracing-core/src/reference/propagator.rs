@@ -73,6 +73,11 @@ impl Propagator {
         self
     }
 
+    /// Whether the W3C `baggage` header is read and written.
+    pub fn uses_w3c_baggage(&self) -> bool {
+        self.w3c_baggage
+    }
+
     /// Whether inject answers in the format the trace arrived in, instead of in all of them.
     pub fn answer_in_inbound_format(mut self, enabled: bool) -> Self {
         self.answer_in_inbound_format = enabled;

@@ -19,7 +19,9 @@ const SAMPLED: u32 = 0x01;
 ///
 /// OTLP's JSON rules are followed: hex trace and span ids, integer enums, 64-bit integers
 /// and nanosecond times as decimal strings, lowerCamelCase keys. Spans are grouped by
-/// service into one resource each (`service.name`). The OpenTracing mapping, as the
+/// service into one resource each: `service.name`, `telemetry.sdk.name`
+/// (`opentracing-core`), `telemetry.sdk.language` (`rust`), `telemetry.sdk.version`, and
+/// the [resource attributes](Self::resource_attribute) given. The OpenTracing mapping, as the
 /// OpenTelemetry OpenTracing shim has it: `span.kind` becomes the span kind (internal when
 /// absent or unknown); `error=true` the status `ERROR` with the error log's message,
 /// `error=false` the status `OK`; other tags become typed attributes; each log an event
@@ -45,6 +47,7 @@ const SAMPLED: u32 = 0x01;
 #[derive(Clone, Debug)]
 pub struct OtlpJson {
     service_name: String,
+    resource: Vec<(String, String)>,
 }
 
 impl OtlpJson {
@@ -52,7 +55,23 @@ impl OtlpJson {
     pub fn new(service_name: impl Into<String>) -> Self {
         Self {
             service_name: service_name.into(),
+            resource: Vec::new(),
         }
+    }
+
+    /// Adds an attribute to every resource, such as `deployment.environment.name`; a
+    /// repeated key replaces the value. `service.name` comes from each span's service.
+    #[must_use]
+    pub fn resource_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        let (key, value) = (key.into(), value.into());
+        if key == "service.name" {
+            return self;
+        }
+        match self.resource.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, old)) => *old = value,
+            None => self.resource.push((key, value)),
+        }
+        self
     }
 }
 
@@ -77,11 +96,17 @@ impl Encoder for OtlpJson {
             if i > 0 {
                 out.push(b',');
             }
-            out.extend_from_slice(
-                b"{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":",
-            );
-            string(out, service);
-            out.extend_from_slice(b"}}]},\"scopeSpans\":[{\"scope\":{\"name\":");
+            out.extend_from_slice(b"{\"resource\":{\"attributes\":[");
+            string_attribute(out, "service.name", service);
+            for (key, value) in SDK.iter().copied().chain(
+                self.resource
+                    .iter()
+                    .map(|(key, value)| (key.as_str(), value.as_str())),
+            ) {
+                out.push(b',');
+                string_attribute(out, key, value);
+            }
+            out.extend_from_slice(b"]},\"scopeSpans\":[{\"scope\":{\"name\":");
             string(out, env!("CARGO_PKG_NAME"));
             out.extend_from_slice(b",\"version\":");
             string(out, env!("CARGO_PKG_VERSION"));
@@ -108,6 +133,22 @@ impl Encoder for OtlpJson {
             count => count.as_u64().unwrap_or(0),
         }
     }
+}
+
+/// The `telemetry.sdk.*` resource attributes.
+const SDK: [(&str, &str); 3] = [
+    ("telemetry.sdk.name", env!("CARGO_PKG_NAME")),
+    ("telemetry.sdk.language", "rust"),
+    ("telemetry.sdk.version", env!("CARGO_PKG_VERSION")),
+];
+
+/// `{"key":...,"value":{"stringValue":...}}`.
+fn string_attribute(out: &mut Vec<u8>, key: &str, value: &str) {
+    out.extend_from_slice(b"{\"key\":");
+    string(out, key);
+    out.extend_from_slice(b",\"value\":{\"stringValue\":");
+    string(out, value);
+    out.extend_from_slice(b"}}");
 }
 
 /// OTLP's `SpanKind` for a `span.kind` tag.

@@ -47,6 +47,8 @@ use crate::value::Value;
 pub struct ZipkinJson {
     service_name: String,
     local_addr: Option<SocketAddr>,
+    /// Tags of every span, unless the span has the key itself.
+    resource: Vec<(String, String)>,
     /// The `localEndpoint` of spans of this service, written once.
     local_endpoint: Box<[u8]>,
 }
@@ -58,9 +60,26 @@ impl ZipkinJson {
         Self {
             service_name: service_name.into(),
             local_addr: None,
+            resource: Vec::new(),
             local_endpoint: Box::default(),
         }
         .with_local_endpoint()
+    }
+
+    /// Adds a tag to every span that does not set it itself: the resource attributes of
+    /// OpenTelemetry, such as `deployment.environment.name`, which Zipkin has no other
+    /// place for; a repeated key replaces the value. `service.name` is `localEndpoint`'s.
+    #[must_use]
+    pub fn resource_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        let (key, value) = (key.into(), value.into());
+        if key == "service.name" {
+            return self;
+        }
+        match self.resource.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, old)) => *old = value,
+            None => self.resource.push((key, value)),
+        }
+        self
     }
 
     /// Puts this address (the service's own, as its peers see it) in `localEndpoint`.
@@ -104,6 +123,11 @@ impl ZipkinJson {
         }
         if let Some(message) = error_of(span) {
             tags.push((tags::ERROR, TagValue::Text(message.unwrap_or("true"))));
+        }
+        for (key, value) in &self.resource {
+            if span.tag(key).is_none() {
+                tags.push((key.as_str(), TagValue::Text(value)));
+            }
         }
         let start = since_epoch(span.start_time());
         let duration = span
@@ -318,6 +342,7 @@ impl fmt::Debug for ZipkinJson {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ZipkinJson")
             .field("service_name", &self.service_name)
+            .field("resource", &self.resource)
             .field("local_addr", &self.local_addr)
             .finish_non_exhaustive()
     }

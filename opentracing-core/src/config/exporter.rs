@@ -1,0 +1,200 @@
+//! Where spans go and how they are sent: `OTEL_TRACES_EXPORTER`, `OTEL_EXPORTER_OTLP_*`
+//! and `OTEL_EXPORTER_ZIPKIN_*`.
+
+use std::time::Duration;
+
+use http::{HeaderName, HeaderValue, Uri};
+
+use super::ConfigError;
+use super::vars::{Vars, key_values, number};
+use crate::report::Compression;
+
+/// Where spans go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Exporter {
+    /// Zipkin v2 JSON to this URL (`.../api/v2/spans`).
+    Zipkin(Uri),
+    /// OTLP/HTTP JSON to this URL (`.../v1/traces`).
+    Otlp(Uri),
+}
+
+/// The exporter and how its requests are made.
+#[derive(Clone, Default)]
+pub(super) struct ExportSettings {
+    pub(super) exporter: Option<Exporter>,
+    /// Sent with every request, values marked sensitive.
+    pub(super) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(super) compression: Compression,
+    pub(super) timeout: Option<Duration>,
+}
+
+/// TLS settings, refused until the reporter speaks TLS.
+const TLS_VARIABLES: [&str; 6] = [
+    "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+    "OTEL_EXPORTER_OTLP_CERTIFICATE",
+    "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+    "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+    "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
+    "OTEL_EXPORTER_OTLP_CLIENT_KEY",
+];
+
+pub(super) fn export_settings(vars: &Vars) -> Result<ExportSettings, ConfigError> {
+    let otlp = vars
+        .get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        .map(|url| ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", url.to_owned()))
+        .or_else(|| {
+            vars.get("OTEL_EXPORTER_OTLP_ENDPOINT").map(|base| {
+                (
+                    "OTEL_EXPORTER_OTLP_ENDPOINT",
+                    format!("{}/v1/traces", base.trim_end_matches('/')),
+                )
+            })
+        });
+    let zipkin = vars
+        .get("OTEL_EXPORTER_ZIPKIN_ENDPOINT")
+        .map(|url| ("OTEL_EXPORTER_ZIPKIN_ENDPOINT", url.to_owned()));
+    let choice = match vars.get("OTEL_TRACES_EXPORTER") {
+        Some("none") => return Ok(ExportSettings::default()),
+        Some("otlp") => "otlp",
+        Some("zipkin") => "zipkin",
+        Some(other) => {
+            return Err(ConfigError::new(
+                "OTEL_TRACES_EXPORTER",
+                format!("`{other}` is not otlp, zipkin or none"),
+            ));
+        }
+        None if otlp.is_some() => "otlp",
+        None if zipkin.is_some() => "zipkin",
+        None => return Ok(ExportSettings::default()),
+    };
+    if choice == "otlp" {
+        let (variable, url) = otlp.unwrap_or((
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "http://localhost:4318/v1/traces".to_owned(),
+        ));
+        otlp_settings(vars, endpoint(variable, &url)?)
+    } else {
+        let (variable, url) = zipkin.unwrap_or((
+            "OTEL_EXPORTER_ZIPKIN_ENDPOINT",
+            "http://localhost:9411/api/v2/spans".to_owned(),
+        ));
+        Ok(ExportSettings {
+            exporter: Some(Exporter::Zipkin(endpoint(variable, &url)?)),
+            timeout: milliseconds(vars, &["OTEL_EXPORTER_ZIPKIN_TIMEOUT"])?,
+            ..ExportSettings::default()
+        })
+    }
+}
+
+fn otlp_settings(vars: &Vars, uri: Uri) -> Result<ExportSettings, ConfigError> {
+    if let Some((variable, protocol)) = vars.first(&[
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+    ]) {
+        match protocol {
+            "http/json" => {}
+            "http/protobuf" | "grpc" => {
+                return Err(ConfigError::new(
+                    variable,
+                    format!("`{protocol}` is not supported yet: set http/json"),
+                ));
+            }
+            other => {
+                return Err(ConfigError::new(
+                    variable,
+                    format!("`{other}` is not grpc, http/protobuf or http/json"),
+                ));
+            }
+        }
+    }
+    if let Some((variable, _)) = vars.first(&TLS_VARIABLES) {
+        return Err(ConfigError::new(
+            variable,
+            "TLS is not supported yet: the endpoint must be http://".to_owned(),
+        ));
+    }
+    let compression = match vars.first(&[
+        "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+        "OTEL_EXPORTER_OTLP_COMPRESSION",
+    ]) {
+        None | Some((_, "none")) => Compression::None,
+        Some((_, "gzip")) => Compression::Gzip,
+        Some((variable, other)) => {
+            return Err(ConfigError::new(
+                variable,
+                format!("`{other}` is not gzip or none"),
+            ));
+        }
+    };
+    let headers = match vars.first(&[
+        "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+        "OTEL_EXPORTER_OTLP_HEADERS",
+    ]) {
+        None => Vec::new(),
+        Some((variable, list)) => headers(variable, list)?,
+    };
+    Ok(ExportSettings {
+        exporter: Some(Exporter::Otlp(uri)),
+        headers,
+        compression,
+        timeout: milliseconds(
+            vars,
+            &[
+                "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+                "OTEL_EXPORTER_OTLP_TIMEOUT",
+            ],
+        )?,
+    })
+}
+
+/// Request headers from `key=value,...`; errors never quote a value.
+fn headers(
+    variable: &'static str,
+    list: &str,
+) -> Result<Vec<(HeaderName, HeaderValue)>, ConfigError> {
+    key_values(variable, list)?
+        .into_iter()
+        .enumerate()
+        .map(|(index, (name, value))| {
+            let bad =
+                |what: &str| ConfigError::new(variable, format!("entry {} {what}", index + 1));
+            let name = HeaderName::try_from(name).map_err(|_| bad("is not a header name"))?;
+            let mut value =
+                HeaderValue::try_from(value).map_err(|_| bad("is not a header value"))?;
+            value.set_sensitive(true);
+            Ok((name, value))
+        })
+        .collect()
+}
+
+fn milliseconds(vars: &Vars, names: &[&'static str]) -> Result<Option<Duration>, ConfigError> {
+    vars.first(names)
+        .map(|(variable, value)| number(variable, value).map(Duration::from_millis))
+        .transpose()
+}
+
+/// The endpoint URL; errors never quote it, since it may hold credentials.
+fn endpoint(variable: &'static str, url: &str) -> Result<Uri, ConfigError> {
+    let uri: Uri = url
+        .parse()
+        .map_err(|error| ConfigError::new(variable, format!("not a URL: {error}")))?;
+    let has_userinfo = uri
+        .authority()
+        .is_some_and(|authority| authority.as_str().contains('@'));
+    match uri.scheme_str() {
+        _ if has_userinfo => Err(ConfigError::new(
+            variable,
+            "credentials in the URL are not sent: give them as headers".to_owned(),
+        )),
+        Some("http") if uri.host().is_some() => Ok(uri),
+        Some("https") => Err(ConfigError::new(
+            variable,
+            "TLS is not supported yet: the URL must be http://".to_owned(),
+        )),
+        _ => Err(ConfigError::new(
+            variable,
+            "must be an http:// URL with a host".to_owned(),
+        )),
+    }
+}
