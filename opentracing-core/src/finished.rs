@@ -163,7 +163,7 @@ impl FinishedSpan {
 
     /// Every tag as set, a repeated key once per setting: cheaper than [`tags`](Self::tags)
     /// where repeats do not matter (size estimates).
-    #[cfg(feature = "reporter")]
+    #[cfg(feature = "reporter-plain")]
     pub(crate) fn tags_as_set(&self) -> impl Iterator<Item = (&str, &Value)> + '_ {
         self.data.tags.iter().map(|(k, v)| (&**k, v))
     }

@@ -80,8 +80,8 @@
 
 pub mod baggage;
 mod clock;
-#[cfg(feature = "reporter")]
-#[cfg_attr(docsrs, doc(cfg(feature = "reporter")))]
+#[cfg(feature = "reporter-plain")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reporter-plain")))]
 pub mod config;
 mod context;
 mod extracted;

@@ -1,5 +1,5 @@
 //! The reporter against local collectors that work, fail, stall, or are not there.
-#![cfg(feature = "reporter")]
+#![cfg(feature = "reporter-plain")]
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -309,12 +309,28 @@ fn dropping_every_handle_sends_what_is_left() {
 }
 
 #[test]
-fn a_bad_endpoint_is_a_clear_error() {
+fn a_bad_endpoint_is_a_clear_error_that_quotes_no_secret() {
+    for endpoint in ["ftp://user:SECRET@collector.example/spans", "/api/v2/spans"] {
+        let error = builder(endpoint.parse().unwrap())
+            .start(Executor::OwnThread)
+            .unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains("http://") && !text.contains("SECRET"),
+            "{text}"
+        );
+        assert!(std::error::Error::source(&error).is_none());
+    }
+}
+
+/// Run by CI with `--no-default-features --features reporter-plain`.
+#[cfg(not(feature = "tls"))]
+#[test]
+fn https_without_the_tls_feature_is_a_start_error_naming_it() {
     let error = builder("https://collector.example/api/v2/spans".parse().unwrap())
         .start(Executor::OwnThread)
         .unwrap_err();
-    assert!(error.to_string().contains("http://"), "{error}");
-    assert!(std::error::Error::source(&error).is_none());
+    assert!(error.to_string().contains("`tls` feature"), "{error}");
 }
 
 #[test]

@@ -8,6 +8,8 @@ use http::{HeaderName, HeaderValue, Uri};
 use super::ConfigError;
 use super::vars::{Vars, key_values, number};
 use crate::report::Compression;
+#[cfg(feature = "tls")]
+use crate::report::TlsConfig;
 
 /// Where spans go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,14 +29,20 @@ pub(super) struct ExportSettings {
     pub(super) headers: Vec<(HeaderName, HeaderValue)>,
     pub(super) compression: Compression,
     pub(super) timeout: Option<Duration>,
+    /// For an `https://` OTLP endpoint: the CA and client certificate files, if given.
+    #[cfg(feature = "tls")]
+    pub(super) tls: Option<TlsConfig>,
 }
 
-/// TLS settings, refused until the reporter speaks TLS.
-const TLS_VARIABLES: [&str; 6] = [
+const CERTIFICATE: [&str; 2] = [
     "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
     "OTEL_EXPORTER_OTLP_CERTIFICATE",
+];
+const CLIENT_CERTIFICATE: [&str; 2] = [
     "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
     "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+];
+const CLIENT_KEY: [&str; 2] = [
     "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
     "OTEL_EXPORTER_OTLP_CLIENT_KEY",
 ];
@@ -88,6 +96,8 @@ pub(super) fn export_settings(vars: &Vars) -> Result<ExportSettings, ConfigError
 }
 
 fn otlp_settings(vars: &Vars, uri: Uri) -> Result<ExportSettings, ConfigError> {
+    #[cfg(not(feature = "tls"))]
+    refuse_tls(vars)?;
     if let Some((variable, protocol)) = vars.first(&[
         "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
         "OTEL_EXPORTER_OTLP_PROTOCOL",
@@ -107,12 +117,6 @@ fn otlp_settings(vars: &Vars, uri: Uri) -> Result<ExportSettings, ConfigError> {
                 ));
             }
         }
-    }
-    if let Some((variable, _)) = vars.first(&TLS_VARIABLES) {
-        return Err(ConfigError::new(
-            variable,
-            "TLS is not supported yet: the endpoint must be http://".to_owned(),
-        ));
     }
     let compression = match vars.first(&[
         "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
@@ -145,7 +149,57 @@ fn otlp_settings(vars: &Vars, uri: Uri) -> Result<ExportSettings, ConfigError> {
                 "OTEL_EXPORTER_OTLP_TIMEOUT",
             ],
         )?,
+        #[cfg(feature = "tls")]
+        tls: tls(vars)?,
     })
+}
+
+/// The CA and client certificate files, read now.
+#[cfg(feature = "tls")]
+fn tls(vars: &Vars) -> Result<Option<TlsConfig>, ConfigError> {
+    let ca = vars.first(&CERTIFICATE);
+    let client = match (vars.first(&CLIENT_CERTIFICATE), vars.first(&CLIENT_KEY)) {
+        (None, None) => None,
+        (Some(certificate), Some(key)) => Some((certificate, key)),
+        (Some((variable, _)), None) => return Err(alone(variable, CLIENT_KEY[1])),
+        (None, Some((variable, _))) => return Err(alone(variable, CLIENT_CERTIFICATE[1])),
+    };
+    if ca.is_none() && client.is_none() {
+        return Ok(None);
+    }
+    let mut tls = TlsConfig::new();
+    if let Some((variable, path)) = ca {
+        tls = tls
+            .ca_file(path)
+            .map_err(|error| ConfigError::new(variable, error.to_string()))?;
+    }
+    if let Some(((variable, certificate), (_, key))) = client {
+        tls = tls
+            .client_auth_files(certificate, key)
+            .map_err(|error| ConfigError::new(variable, error.to_string()))?;
+    }
+    Ok(Some(tls))
+}
+
+#[cfg(feature = "tls")]
+fn alone(variable: &'static str, other: &str) -> ConfigError {
+    ConfigError::new(variable, format!("needs {other} too"))
+}
+
+/// Without TLS, its settings are refused.
+#[cfg(not(feature = "tls"))]
+fn refuse_tls(vars: &Vars) -> Result<(), ConfigError> {
+    let all = CERTIFICATE
+        .iter()
+        .chain(&CLIENT_CERTIFICATE)
+        .chain(&CLIENT_KEY);
+    match all.copied().find(|name| vars.get(name).is_some()) {
+        Some(variable) => Err(ConfigError::new(
+            variable,
+            "needs the `tls` feature of opentracing-core (part of `reporter`)".to_owned(),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Request headers from `key=value,...`; errors never quote a value.
@@ -188,13 +242,16 @@ fn endpoint(variable: &'static str, url: &str) -> Result<Uri, ConfigError> {
             "credentials in the URL are not sent: give them as headers".to_owned(),
         )),
         Some("http") if uri.host().is_some() => Ok(uri),
+        #[cfg(feature = "tls")]
+        Some("https") if uri.host().is_some() => Ok(uri),
+        #[cfg(not(feature = "tls"))]
         Some("https") => Err(ConfigError::new(
             variable,
-            "TLS is not supported yet: the URL must be http://".to_owned(),
+            "https:// needs the `tls` feature of opentracing-core (part of `reporter`)".to_owned(),
         )),
         _ => Err(ConfigError::new(
             variable,
-            "must be an http:// URL with a host".to_owned(),
+            "must be an http:// or https:// URL with a host".to_owned(),
         )),
     }
 }

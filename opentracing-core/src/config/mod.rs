@@ -34,13 +34,14 @@ use crate::report::{
 /// | `OTEL_RESOURCE_ATTRIBUTES` | `key=value,...` (values percent-decoded) for every span's resource (OTLP) or tags (Zipkin) | |
 /// | `OTEL_PROPAGATORS` | `tracecontext`, `baggage`, `b3` (single header), `b3multi`, `jaeger`, `ottrace`, `none`: the codecs, in extraction order | `tracecontext,baggage` |
 /// | `OTEL_TRACES_EXPORTER` | `otlp`, `zipkin` or `none` | the one whose endpoint is set, else none |
-/// | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` | the OTLP/HTTP URL, used as is | |
+/// | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` | the OTLP/HTTP URL, used as is (`https://` with feature `tls`) | |
 /// | `OTEL_EXPORTER_OTLP_ENDPOINT` | the OTLP/HTTP base URL; `/v1/traces` is added | `http://localhost:4318` |
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL` | `http/json` (`http/protobuf` and `grpc` are refused: not supported yet) | `http/json` |
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]HEADERS` | `key=value,...` sent with every request (values percent-decoded, never shown) | |
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION` | `gzip` or `none` | `none` |
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT` | a request's timeout, in ms | `OTEL_BSP_EXPORT_TIMEOUT` |
-/// | `OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE`, `..._CLIENT_CERTIFICATE`, `..._CLIENT_KEY` | refused: TLS is not supported yet | |
+/// | `OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE` | a PEM file of the CA certificates to trust instead of the system's (feature `tls`) | |
+/// | `OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE`, `..._CLIENT_KEY` | PEM files of the certificate and key for mutual TLS (feature `tls`) | |
 /// | `OTEL_EXPORTER_ZIPKIN_ENDPOINT` | the Zipkin URL, used as is | `http://localhost:9411/api/v2/spans` |
 /// | `OTEL_EXPORTER_ZIPKIN_TIMEOUT` | a request's timeout, in ms | `OTEL_BSP_EXPORT_TIMEOUT` |
 /// | `OTEL_TRACES_SAMPLER` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio` | `parentbased_always_on` |
@@ -350,6 +351,10 @@ impl EnvConfig {
         for (name, value) in &self.export.headers {
             builder = builder.header(name.clone(), value.clone());
         }
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.export.tls {
+            builder = builder.tls(tls.clone());
+        }
         builder.compression(self.export.compression)
     }
 }
@@ -421,7 +426,7 @@ mod tests {
             (
                 &[(
                     "OTEL_EXPORTER_ZIPKIN_ENDPOINT",
-                    "https://zipkin:9411/api/v2/spans",
+                    "zipkin:9411/api/v2/spans",
                 )][..],
                 "OTEL_EXPORTER_ZIPKIN_ENDPOINT",
             ),
@@ -595,7 +600,7 @@ mod tests {
                 "OTEL_EXPORTER_OTLP_CLIENT_KEY",
             ),
             (
-                vec![("OTEL_EXPORTER_OTLP_ENDPOINT", "https://api.example.com")],
+                vec![("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://api.example.com")],
                 "OTEL_EXPORTER_OTLP_ENDPOINT",
             ),
             (
@@ -621,6 +626,27 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn https_endpoints_are_taken_with_tls() {
+        let config = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "https://api.example.com")]);
+        let url = "https://api.example.com/v1/traces".parse().unwrap();
+        assert_eq!(config.unwrap().exporter(), Some(&Exporter::Otlp(url)));
+    }
+
+    /// Run by CI with `--no-default-features --features reporter-plain`.
+    #[cfg(not(feature = "tls"))]
+    #[test]
+    fn without_tls_https_and_certificates_are_refused_by_name() {
+        let https = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "https://api.example.com")]);
+        assert!(https.unwrap_err().to_string().contains("`tls` feature"));
+        let ca = config(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/ca.pem"),
+        ]);
+        assert_eq!(ca.unwrap_err().variable(), "OTEL_EXPORTER_OTLP_CERTIFICATE");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::error::Error;
 use std::fmt;
 use std::sync::Arc;
 
-use http::{StatusCode, Uri};
+use http::StatusCode;
 
 /// Why a reporter could not start.
 #[derive(Debug)]
@@ -14,15 +14,25 @@ pub struct StartError {
 
 #[derive(Debug)]
 enum StartErrorKind {
-    Endpoint(Uri),
+    /// What is wrong with the endpoint; never the URL itself, which may hold credentials.
+    Endpoint(&'static str),
+    #[cfg(feature = "tls")]
+    Tls(super::tls::TlsError),
     Runtime(std::io::Error),
     Thread(std::io::Error),
 }
 
 impl StartError {
-    pub(crate) fn endpoint(endpoint: Uri) -> Self {
+    pub(crate) fn endpoint(problem: &'static str) -> Self {
         Self {
-            kind: StartErrorKind::Endpoint(endpoint),
+            kind: StartErrorKind::Endpoint(problem),
+        }
+    }
+
+    #[cfg(feature = "tls")]
+    pub(crate) fn tls(error: super::tls::TlsError) -> Self {
+        Self {
+            kind: StartErrorKind::Tls(error),
         }
     }
 
@@ -43,10 +53,9 @@ impl fmt::Display for StartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("the span reporter cannot start: ")?;
         match &self.kind {
-            StartErrorKind::Endpoint(endpoint) => write!(
-                f,
-                "the endpoint must be an http:// URL with a host, not {endpoint}"
-            ),
+            StartErrorKind::Endpoint(problem) => f.write_str(problem),
+            #[cfg(feature = "tls")]
+            StartErrorKind::Tls(error) => write!(f, "TLS: {error}"),
             StartErrorKind::Runtime(_) => f.write_str("no runtime"),
             StartErrorKind::Thread(_) => f.write_str("no thread"),
         }
@@ -57,6 +66,8 @@ impl Error for StartError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match &self.kind {
             StartErrorKind::Endpoint(_) => None,
+            #[cfg(feature = "tls")]
+            StartErrorKind::Tls(error) => Some(error),
             StartErrorKind::Runtime(error) | StartErrorKind::Thread(error) => Some(error),
         }
     }

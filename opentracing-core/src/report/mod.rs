@@ -6,6 +6,8 @@
 //! Zipkin's encoding reaches Zipkin, Jaeger (with its Zipkin port on) and OpenTelemetry
 //! collectors with a zipkin receiver; OTLP reaches OpenTelemetry collectors, Jaeger and
 //! Grafana Tempo.
+//! Requests can carry headers (API keys), be gzip-compressed ([`Compression`]) and go over
+//! TLS ([`TlsConfig`], feature `tls`).
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -27,42 +29,49 @@
 //! # }
 //! ```
 
-#[cfg(feature = "reporter")]
+#[cfg(feature = "reporter-plain")]
 mod compression;
+#[cfg(feature = "reporter-plain")]
+mod connector;
 mod encoder;
-#[cfg(feature = "reporter")]
+#[cfg(feature = "reporter-plain")]
 mod error;
-#[cfg(feature = "reporter")]
+#[cfg(feature = "reporter-plain")]
 mod flush;
 #[cfg(any(feature = "zipkin", feature = "otlp"))]
 mod json_writer;
-#[cfg(feature = "reporter")]
+#[cfg(feature = "reporter-plain")]
 mod metrics;
 #[cfg(feature = "otlp")]
 mod otlp;
-#[cfg(feature = "reporter")]
+#[cfg(feature = "reporter-plain")]
 mod reporter;
-#[cfg(feature = "reporter")]
+#[cfg(feature = "reporter-plain")]
 mod sender;
+#[cfg(feature = "tls")]
+mod tls;
 #[cfg(feature = "zipkin")]
 mod zipkin;
 
-#[cfg(feature = "reporter")]
-#[cfg_attr(docsrs, doc(cfg(feature = "reporter")))]
+#[cfg(feature = "reporter-plain")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reporter-plain")))]
 pub use compression::Compression;
 pub use encoder::Encoder;
-#[cfg(feature = "reporter")]
-#[cfg_attr(docsrs, doc(cfg(feature = "reporter")))]
+#[cfg(feature = "reporter-plain")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reporter-plain")))]
 pub use error::{ExportError, ExportErrorKind, StartError};
-#[cfg(feature = "reporter")]
-#[cfg_attr(docsrs, doc(cfg(feature = "reporter")))]
+#[cfg(feature = "reporter-plain")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reporter-plain")))]
 pub use metrics::{DropReason, FlushOutcome, ReporterMetrics};
 #[cfg(feature = "otlp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "otlp")))]
 pub use otlp::OtlpJson;
-#[cfg(feature = "reporter")]
-#[cfg_attr(docsrs, doc(cfg(feature = "reporter")))]
+#[cfg(feature = "reporter-plain")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reporter-plain")))]
 pub use reporter::{Executor, Reporter, ReporterBuilder};
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub use tls::{TlsConfig, TlsError};
 #[cfg(feature = "zipkin")]
 #[cfg_attr(docsrs, doc(cfg(feature = "zipkin")))]
 pub use zipkin::ZipkinJson;

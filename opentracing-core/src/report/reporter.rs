@@ -11,11 +11,14 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::compression::Compression;
+use super::connector::connector;
 use super::encoder::Encoder;
 use super::error::{ExportError, ExportErrorKind, StartError};
 use super::flush::{Flushes, Watch};
 use super::metrics::{Counters, DropReason, FlushOutcome, ReporterMetrics};
 use super::sender::{Posting, Sender};
+#[cfg(feature = "tls")]
+use super::tls::TlsConfig;
 use crate::finished::FinishedSpan;
 use crate::recorder::Recorder;
 
@@ -147,6 +150,8 @@ pub struct ReporterBuilder<E> {
     /// Sent with every request; the values are marked sensitive, so `Debug` hides them.
     headers: HeaderMap,
     compression: Compression,
+    #[cfg(feature = "tls")]
+    tls: TlsConfig,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -177,6 +182,8 @@ impl Reporter {
             },
             headers: HeaderMap::new(),
             compression: Compression::None,
+            #[cfg(feature = "tls")]
+            tls: TlsConfig::default(),
         }
     }
 
@@ -374,6 +381,14 @@ impl<E: Encoder> ReporterBuilder<E> {
         self
     }
 
+    /// TLS for an `https://` endpoint (the system's root certificates by default).
+    #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = tls;
+        self
+    }
+
     /// Starts the background sender on `executor`.
     ///
     /// # Panics
@@ -382,9 +397,10 @@ impl<E: Encoder> ReporterBuilder<E> {
     /// `enable_time` or `enable_all`): tokio's own check, made here rather than later in
     /// the background task.
     pub fn start(self, executor: Executor) -> Result<Reporter, StartError> {
-        if self.endpoint.scheme_str() != Some("http") || self.endpoint.host().is_none() {
-            return Err(StartError::endpoint(self.endpoint));
-        }
+        #[cfg(feature = "tls")]
+        let connector = connector(&self.endpoint, &self.tls)?;
+        #[cfg(not(feature = "tls"))]
+        let connector = connector(&self.endpoint)?;
         let (spans, queue) = mpsc::channel(self.limits.max_queue_spans);
         let (control, commands) = mpsc::unbounded_channel();
         let state = Arc::new(State::default());
@@ -400,6 +416,7 @@ impl<E: Encoder> ReporterBuilder<E> {
             sending: AtomicU64::new(0),
             sender: Sender::new(
                 self.endpoint,
+                connector,
                 Posting {
                     content_type: self.encoder.content_type(),
                     headers: self.headers,

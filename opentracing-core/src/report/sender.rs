@@ -7,11 +7,11 @@ use http::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
 use http::{HeaderMap, Method, Request, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tokio::time::Instant;
 
 use super::compression::Compression;
+use super::connector::Connector;
 use super::error::{ExportError, ExportErrorKind};
 
 /// The largest collector answer read; the rest is ignored.
@@ -19,7 +19,7 @@ const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 /// Posts encoded batches to one endpoint, one at a time, with a timeout.
 pub(crate) struct Sender {
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<Connector, Full<Bytes>>,
     endpoint: Uri,
     /// Every request's headers: the content type, the user's (API keys), `b3: 0`.
     headers: HeaderMap,
@@ -36,7 +36,7 @@ pub(crate) struct Posting {
 }
 
 impl Sender {
-    pub(crate) fn new(endpoint: Uri, posting: Posting) -> Self {
+    pub(crate) fn new(endpoint: Uri, connector: Connector, posting: Posting) -> Self {
         let mut headers = posting.headers;
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(posting.content_type));
         if let Some(encoding) = posting.compression.content_encoding() {
@@ -45,7 +45,7 @@ impl Sender {
         // A traced collector must not trace the reporter's own requests.
         headers.insert("b3", HeaderValue::from_static("0"));
         Self {
-            client: Client::builder(TokioExecutor::new()).build_http(),
+            client: Client::builder(TokioExecutor::new()).build(connector),
             endpoint,
             headers,
             compression: posting.compression,
