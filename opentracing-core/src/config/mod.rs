@@ -424,10 +424,7 @@ mod tests {
                 "OTEL_TRACES_EXPORTER",
             ),
             (
-                &[(
-                    "OTEL_EXPORTER_ZIPKIN_ENDPOINT",
-                    "zipkin:9411/api/v2/spans",
-                )][..],
+                &[("OTEL_EXPORTER_ZIPKIN_ENDPOINT", "zipkin:9411/api/v2/spans")][..],
                 "OTEL_EXPORTER_ZIPKIN_ENDPOINT",
             ),
             (
