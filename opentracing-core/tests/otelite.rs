@@ -212,10 +212,16 @@ async fn a_reported_trace_reads_back_from_otelite() {
         server_json["resource"]["attributes"]["service.name"],
         "checkout-e2e"
     );
-    assert_eq!(server_json["attributes"]["http.method"], "GET");
+    // OpenTelemetry's names on the wire.
+    assert_eq!(server_json["attributes"]["http.request.method"], "GET");
+    assert!(server_json["attributes"]["http.method"].is_null());
     assert_eq!(
-        client_json["attributes"]["peer.hostname"],
+        client_json["attributes"]["server.address"],
         "inventory.internal"
+    );
+    assert_eq!(
+        server_json["resource"]["attributes"]["telemetry.sdk.language"],
+        "rust"
     );
     assert_eq!(internal_json["status"]["code"], "Error");
     let events = server_json["events"].as_array().unwrap();

@@ -88,7 +88,7 @@ fn spans_become_an_export_request() {
             .map(|a| a["value"].clone())
     };
     assert_eq!(
-        attribute(server_json, "http.status_code").unwrap()["intValue"],
+        attribute(server_json, "http.response.status_code").unwrap()["intValue"],
         "200"
     );
     assert_eq!(
@@ -116,4 +116,114 @@ fn spans_become_an_export_request() {
         links[0]["spanId"],
         format!("{:016x}", cause.context().unwrap().span_id())
     );
+}
+
+/// Each OpenTracing tag under its OpenTelemetry name, or under its own with
+/// `opentracing_names`.
+#[test]
+fn tags_take_opentelemetry_names_unless_told_otherwise() {
+    let recorder = Arc::new(InMemoryRecorder::new());
+    let tracer = ReferenceTracer::new("checkout", recorder.clone());
+    let server = tracer
+        .span_builder("GET /cart")
+        .tag(tags::SPAN_KIND, tags::SPAN_KIND_RPC_SERVER)
+        .tag(tags::HTTP_METHOD, "GET")
+        .tag(tags::HTTP_URL, "/cart?id=7")
+        .tag(tags::PEER_HOST_IPV4, "10.0.0.9")
+        .tag(tags::PEER_PORT, 51000)
+        .tag(tags::HTTP_STATUS_CODE, 503)
+        .tag("http.route", "/cart")
+        .tag(tags::ERROR, true)
+        .start();
+    server.finish();
+    let client = tracer
+        .span_builder("GET")
+        .tag(tags::SPAN_KIND, tags::SPAN_KIND_RPC_CLIENT)
+        .tag(tags::HTTP_URL, "http://inventory:8080/items?sku=1")
+        .tag(tags::PEER_HOSTNAME, "inventory")
+        .tag(tags::PEER_PORT, 8080)
+        .start();
+    client.record_error(&std::io::Error::other("refused"));
+    client.finish();
+    let db = tracer
+        .span_builder("SELECT")
+        .tag(tags::DATABASE_TYPE, "postgresql")
+        .tag(tags::DATABASE_INSTANCE, "shop")
+        .tag(tags::DATABASE_STATEMENT, "SELECT 1")
+        .tag(tags::MESSAGE_BUS_DESTINATION, "orders")
+        .start();
+    db.finish();
+    let attributes = |encoder: &OtlpJson| {
+        let mut body = Vec::new();
+        encoder.encode(&recorder.spans(), &mut body);
+        let json: Value = serde_json::from_slice(&body).unwrap();
+        let spans = json["resourceSpans"][0]["scopeSpans"][0]["spans"].clone();
+        spans
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|span| {
+                let attributes = span["attributes"].as_array().unwrap();
+                attributes
+                    .iter()
+                    .map(|a| {
+                        let value = &a["value"];
+                        let text = value["stringValue"]
+                            .as_str()
+                            .or_else(|| value["intValue"].as_str())
+                            .or_else(|| {
+                                value["boolValue"]
+                                    .as_bool()
+                                    .map(|b| if b { "true" } else { "false" })
+                            })
+                            .unwrap()
+                            .to_owned();
+                        (a["key"].as_str().unwrap().to_owned(), text)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    };
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let semantic = attributes(&OtlpJson::new("checkout"));
+    assert_eq!(
+        semantic[0],
+        pairs(&[
+            ("http.request.method", "GET"),
+            ("url.path", "/cart"),
+            ("url.query", "id=7"),
+            ("client.address", "10.0.0.9"),
+            ("network.peer.address", "10.0.0.9"),
+            ("client.port", "51000"),
+            ("network.peer.port", "51000"),
+            ("http.response.status_code", "503"),
+            ("http.route", "/cart"),
+            ("error.type", "503"),
+        ])
+    );
+    assert_eq!(
+        semantic[1],
+        pairs(&[
+            ("url.full", "http://inventory:8080/items?sku=1"),
+            ("server.address", "inventory"),
+            ("server.port", "8080"),
+            ("error.type", "std::io::error::Error"),
+        ])
+    );
+    assert_eq!(
+        semantic[2],
+        pairs(&[
+            ("db.system.name", "postgresql"),
+            ("db.namespace", "shop"),
+            ("db.query.text", "SELECT 1"),
+            ("messaging.destination.name", "orders"),
+        ])
+    );
+    let kept = attributes(&OtlpJson::new("checkout").opentracing_names());
+    let keys: Vec<_> = kept[1].iter().map(|(key, _)| key.as_str()).collect();
+    assert_eq!(keys, ["http.url", "peer.hostname", "peer.port"]);
 }

@@ -5,9 +5,33 @@
 //!
 //! Zipkin's encoding reaches Zipkin, Jaeger (with its Zipkin port on) and OpenTelemetry
 //! collectors with a zipkin receiver; OTLP reaches OpenTelemetry collectors, Jaeger and
-//! Grafana Tempo.
-//! Requests can carry headers (API keys), be gzip-compressed ([`Compression`]) and go over
+//! Grafana Tempo. Requests can carry headers (API keys), be gzip-compressed ([`Compression`]) and go over
 //! TLS ([`TlsConfig`], feature `tls`).
+//!
+//! # Attribute names
+//!
+//! [`OtlpJson`] writes OpenTracing tags under OpenTelemetry's semantic-convention names
+//! (unless told to keep theirs with [`OtlpJson::opentracing_names`]); [`ZipkinJson`] keeps
+//! the tags as they are (`http.method`, `http.route` and `http.status_code` are Zipkin's
+//! own names too):
+//!
+//! | OpenTracing tag | server span | other spans |
+//! |---|---|---|
+//! | `http.method` | `http.request.method` | same |
+//! | `http.method_original` | `http.request.method_original` | same |
+//! | `http.status_code` | `http.response.status_code` | same |
+//! | `http.url` | `url.path` and `url.query` | `url.full` |
+//! | `peer.hostname` | `client.address` | `server.address` |
+//! | `peer.ipv4`, `peer.ipv6` | `client.address` and `network.peer.address` | `server.address` |
+//! | `peer.port` | `client.port` and `network.peer.port` | `server.port` |
+//! | `db.type` | `db.system.name` | same |
+//! | `db.instance` | `db.namespace` | same |
+//! | `db.statement` | `db.query.text` | same |
+//! | `message_bus.destination` | `messaging.destination.name` | same |
+//! | `span.kind`, `error` | the span's kind and status, plus `error.type` on failed spans | same |
+//!
+//! Other tags (`http.route`, `peer.service`, `component`, your own) keep their names. A name
+//! given twice keeps its first value.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -46,6 +70,8 @@ mod metrics;
 mod otlp;
 #[cfg(feature = "reporter-plain")]
 mod reporter;
+#[cfg(feature = "otlp")]
+mod semconv;
 #[cfg(feature = "reporter-plain")]
 mod sender;
 #[cfg(feature = "tls")]

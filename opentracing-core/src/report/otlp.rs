@@ -6,6 +6,7 @@ use std::time::SystemTime;
 
 use super::encoder::{Encoder, error_of, is_explicit_success, since_epoch};
 use super::json_writer::{decimal, escaped_value, hex64, string};
+use super::semconv::{self, Attribute};
 use crate::finished::FinishedSpan;
 use crate::ids::{SpanId, TraceId};
 use crate::value::Value;
@@ -24,7 +25,9 @@ const SAMPLED: u32 = 0x01;
 /// the [resource attributes](Self::resource_attribute) given. The OpenTracing mapping, as the
 /// OpenTelemetry OpenTracing shim has it: `span.kind` becomes the span kind (internal when
 /// absent or unknown); `error=true` the status `ERROR` with the error log's message,
-/// `error=false` the status `OK`; other tags become typed attributes; each log an event
+/// `error=false` the status `OK`; other tags become typed attributes, under OpenTelemetry's
+/// semantic-convention names (see the [module](crate::report) docs) unless
+/// [`opentracing_names`](Self::opentracing_names) is set; each log an event
 /// named by its `event` field (`log` without one) with the other fields as attributes;
 /// references other than the parent become links.
 ///
@@ -48,6 +51,8 @@ const SAMPLED: u32 = 0x01;
 pub struct OtlpJson {
     service_name: String,
     resource: Vec<(String, String)>,
+    /// Tags under OpenTelemetry's semantic-convention names (the default), or as they are.
+    semantic_names: bool,
 }
 
 impl OtlpJson {
@@ -56,7 +61,18 @@ impl OtlpJson {
         Self {
             service_name: service_name.into(),
             resource: Vec::new(),
+            semantic_names: true,
         }
+    }
+
+    /// Writes tags under their OpenTracing names (`http.method`, `peer.ipv4`, ...) instead
+    /// of OpenTelemetry's semantic conventions (`http.request.method`, `client.address`,
+    /// ...; the table is in the [module](crate::report) docs), for backends and dashboards
+    /// built on the old names.
+    #[must_use]
+    pub fn opentracing_names(mut self) -> Self {
+        self.semantic_names = false;
+        self
     }
 
     /// Adds an attribute to every resource, such as `deployment.environment.name`; a
@@ -115,7 +131,7 @@ impl Encoder for OtlpJson {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_span(out, span);
+                write_span(out, span, self.semantic_names);
             }
             out.extend_from_slice(b"]}]}");
         }
@@ -188,7 +204,7 @@ fn span_id(out: &mut Vec<u8>, id: SpanId) {
 }
 
 /// Appends one span as an OTLP `Span` object; empty fields are left out.
-fn write_span(out: &mut Vec<u8>, span: &FinishedSpan) {
+fn write_span(out: &mut Vec<u8>, span: &FinishedSpan, semantic_names: bool) {
     let context = span.context();
     let parent = span.parent_id();
     out.extend_from_slice(b"{\"traceId\":");
@@ -207,18 +223,27 @@ fn write_span(out: &mut Vec<u8>, span: &FinishedSpan) {
     decimal(out, SAMPLED.into());
     out.extend_from_slice(b",\"name\":");
     string(out, span.operation_name());
+    let kind = kind_of(span);
     out.extend_from_slice(b",\"kind\":");
-    decimal(out, kind_of(span).into());
+    decimal(out, kind.into());
     out.extend_from_slice(b",\"startTimeUnixNano\":");
     nanos(out, span.start_time());
     out.extend_from_slice(b",\"endTimeUnixNano\":");
     nanos(out, span.finish_time());
-    let attributes = span
-        .tags()
-        .filter(|(key, _)| !matches!(*key, tags::SPAN_KIND | tags::ERROR));
-    list(out, "attributes", attributes, |out, (key, value)| {
-        key_value(out, key, value);
-    });
+    if semantic_names {
+        let mut attributes = semconv::attributes(span, kind == 2);
+        if error_of(span).is_some() && !attributes.iter().any(|a| a.key() == "error.type") {
+            attributes.push(semconv::error_type(span));
+        }
+        list(out, "attributes", attributes, write_attribute);
+    } else {
+        let attributes = span
+            .tags()
+            .filter(|(key, _)| !matches!(*key, tags::SPAN_KIND | tags::ERROR));
+        list(out, "attributes", attributes, |out, (key, value)| {
+            key_value(out, key, value);
+        });
+    }
     list(out, "events", span.logs(), |out, log| {
         out.extend_from_slice(b"{\"timeUnixNano\":");
         nanos(out, log.timestamp());
@@ -284,6 +309,16 @@ fn list<T>(
 
 /// Appends an OTLP `KeyValue`, the value as the `AnyValue` of its type: 64-bit integers as
 /// decimal strings, NaN and the infinities as proto3 JSON writes them.
+fn write_attribute(out: &mut Vec<u8>, attribute: Attribute<'_>) {
+    match attribute {
+        Attribute::Value(key, value) => key_value(out, key, value),
+        Attribute::Text(key, text) => string_attribute(out, key, text),
+        Attribute::NumberText(key, number) => {
+            string_attribute(out, key, itoa::Buffer::new().format(number));
+        }
+    }
+}
+
 fn key_value(out: &mut Vec<u8>, key: &str, value: &Value) {
     out.extend_from_slice(b"{\"key\":");
     string(out, key);
