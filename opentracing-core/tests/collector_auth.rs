@@ -3,15 +3,12 @@
 #![cfg(feature = "reporter")]
 
 use std::convert::Infallible;
-use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
-use http_body_util::{BodyExt, Full};
+use hyper::Request;
 use hyper::body::Incoming;
-use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use opentracing_core::Tracer;
 use opentracing_core::reference::ReferenceTracer;
@@ -19,7 +16,9 @@ use opentracing_core::report::{
     Compression, Encoder, Executor, ExportErrorKind, OtlpJson, Reporter, ZipkinJson,
 };
 
-const KEY: &str = "SECRET-KEY-4711";
+mod support;
+
+use support::KEY;
 
 /// A collector on 127.0.0.1:0 that wants `x-api-key: SECRET-KEY-4711` (401 otherwise) and a
 /// gzip body (415 otherwise), and keeps each body it accepted, decompressed.
@@ -38,31 +37,7 @@ async fn strict_collector(path: &str) -> (http::Uri, Arc<Mutex<Vec<Vec<u8>>>>) {
             let kept = kept.clone();
             let service = hyper::service::service_fn(move |request: Request<Incoming>| {
                 let kept = kept.clone();
-                async move {
-                    let headers = request.headers().clone();
-                    let body = request.into_body().collect().await.unwrap().to_bytes();
-                    let status = if headers.get("x-api-key").map(HeaderValue::as_bytes)
-                        != Some(KEY.as_bytes())
-                    {
-                        StatusCode::UNAUTHORIZED
-                    } else if headers.get("content-encoding").map(HeaderValue::as_bytes)
-                        != Some(b"gzip")
-                    {
-                        StatusCode::UNSUPPORTED_MEDIA_TYPE
-                    } else {
-                        let mut decoded = Vec::new();
-                        match flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut decoded) {
-                            Ok(_) => {
-                                kept.lock().unwrap().push(decoded);
-                                StatusCode::OK
-                            }
-                            Err(_) => StatusCode::BAD_REQUEST,
-                        }
-                    };
-                    let mut response = Response::new(Full::new(Bytes::new()));
-                    *response.status_mut() = status;
-                    Ok::<_, Infallible>(response)
-                }
+                async move { Ok::<_, Infallible>(support::answer(request, &kept).await) }
             });
             tokio::spawn(
                 hyper::server::conn::http1::Builder::new()
@@ -168,18 +143,7 @@ async fn the_environment_sets_the_key_gzip_and_the_resource() {
         ),
     ])
     .unwrap();
-    let (tracer, reporter) = config
-        .start(Executor::Tokio(tokio::runtime::Handle::current()))
-        .unwrap();
-    let reporter = reporter.unwrap();
-    tracer.start_span("checkout").finish();
-    reporter.flush(Duration::from_secs(30)).await;
-    assert_eq!(
-        reporter.metrics().spans_sent,
-        1,
-        "{:?}",
-        reporter.last_error()
-    );
+    support::report_checkout(config).await;
     let bodies = bodies.lock().unwrap();
     let json: serde_json::Value = serde_json::from_slice(&bodies[0]).unwrap();
     let attributes: Vec<(String, String)> = json["resourceSpans"][0]["resource"]["attributes"]

@@ -3,17 +3,14 @@
 #![cfg(feature = "tls")]
 
 use std::convert::Infallible;
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{HeaderName, HeaderValue, StatusCode};
-use http_body_util::{BodyExt, Full};
+use http::{HeaderName, HeaderValue};
+use hyper::Request;
 use hyper::body::Incoming;
-use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use opentracing_core::Tracer;
 use opentracing_core::config::EnvConfig;
@@ -26,7 +23,9 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 
-const KEY: &str = "SECRET-KEY-4711";
+mod support;
+
+use support::KEY;
 
 /// A CA, a server certificate for `localhost` and a client certificate signed by it, and
 /// a second CA that signed nothing here; as PEM files in a directory of the test's own.
@@ -123,7 +122,7 @@ async fn tls_collector(config: rustls::ServerConfig) -> (http::Uri, Arc<Mutex<Ve
                 };
                 let service = hyper::service::service_fn(move |request: Request<Incoming>| {
                     let kept = kept.clone();
-                    async move { Ok::<_, Infallible>(answer(request, &kept).await) }
+                    async move { Ok::<_, Infallible>(support::answer(request, &kept).await) }
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
@@ -135,28 +134,6 @@ async fn tls_collector(config: rustls::ServerConfig) -> (http::Uri, Arc<Mutex<Ve
         .parse()
         .unwrap();
     (uri, bodies)
-}
-
-async fn answer(request: Request<Incoming>, kept: &Mutex<Vec<Vec<u8>>>) -> Response<Full<Bytes>> {
-    let headers = request.headers().clone();
-    let body = request.into_body().collect().await.unwrap().to_bytes();
-    let status = if headers.get("x-api-key").map(HeaderValue::as_bytes) != Some(KEY.as_bytes()) {
-        StatusCode::UNAUTHORIZED
-    } else if headers.get("content-encoding").map(HeaderValue::as_bytes) != Some(b"gzip") {
-        StatusCode::UNSUPPORTED_MEDIA_TYPE
-    } else {
-        let mut decoded = Vec::new();
-        match flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut decoded) {
-            Ok(_) => {
-                kept.lock().unwrap().push(decoded);
-                StatusCode::OK
-            }
-            Err(_) => StatusCode::BAD_REQUEST,
-        }
-    };
-    let mut response = Response::new(Full::new(Bytes::new()));
-    *response.status_mut() = status;
-    response
 }
 
 /// Reports one span through a reporter to `endpoint` with `tls`; the reporter, flushed.
@@ -287,18 +264,7 @@ async fn the_environment_configures_mutual_tls() {
         ("OTEL_EXPORTER_OTLP_CLIENT_KEY", key.as_str()),
     ])
     .unwrap();
-    let (tracer, reporter) = config
-        .start(Executor::Tokio(tokio::runtime::Handle::current()))
-        .unwrap();
-    let reporter = reporter.unwrap();
-    tracer.start_span("checkout").finish();
-    reporter.flush(Duration::from_secs(30)).await;
-    assert_eq!(
-        reporter.metrics().spans_sent,
-        1,
-        "{:?}",
-        reporter.last_error()
-    );
+    support::report_checkout(config).await;
     assert_eq!(span_names(&bodies), ["checkout"]);
     let error = EnvConfig::from_vars([
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://localhost:4318"),

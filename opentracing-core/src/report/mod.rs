@@ -70,6 +70,8 @@ mod metrics;
 mod otlp;
 #[cfg(feature = "reporter-plain")]
 mod reporter;
+#[cfg(any(feature = "zipkin", feature = "otlp"))]
+mod resource;
 #[cfg(feature = "otlp")]
 mod semconv;
 #[cfg(feature = "reporter-plain")]

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 
 use super::encoder::{Encoder, error_of, is_explicit_success, since_epoch};
 use super::json_writer::{decimal, escaped_value, hex64, string};
+use super::resource::Resource;
 use super::semconv::{self, Attribute};
 use crate::finished::FinishedSpan;
 use crate::ids::{SpanId, TraceId};
@@ -50,7 +51,7 @@ const SAMPLED: u32 = 0x01;
 #[derive(Clone, Debug)]
 pub struct OtlpJson {
     service_name: String,
-    resource: Vec<(String, String)>,
+    resource: Resource,
     /// Tags under OpenTelemetry's semantic-convention names (the default), or as they are.
     semantic_names: bool,
 }
@@ -60,7 +61,7 @@ impl OtlpJson {
     pub fn new(service_name: impl Into<String>) -> Self {
         Self {
             service_name: service_name.into(),
-            resource: Vec::new(),
+            resource: Resource::default(),
             semantic_names: true,
         }
     }
@@ -79,14 +80,7 @@ impl OtlpJson {
     /// repeated key replaces the value. `service.name` comes from each span's service.
     #[must_use]
     pub fn resource_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        let (key, value) = (key.into(), value.into());
-        if key == "service.name" {
-            return self;
-        }
-        match self.resource.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, old)) => *old = value,
-            None => self.resource.push((key, value)),
-        }
+        self.resource.set(key.into(), value.into());
         self
     }
 }
@@ -114,11 +108,7 @@ impl Encoder for OtlpJson {
             }
             out.extend_from_slice(b"{\"resource\":{\"attributes\":[");
             string_attribute(out, "service.name", service);
-            for (key, value) in SDK.iter().copied().chain(
-                self.resource
-                    .iter()
-                    .map(|(key, value)| (key.as_str(), value.as_str())),
-            ) {
+            for (key, value) in SDK.iter().copied().chain(self.resource.iter()) {
                 out.push(b',');
                 string_attribute(out, key, value);
             }

@@ -9,6 +9,7 @@ use super::encoder::{Encoder, error_of, since_epoch};
 use super::json_writer::{
     decimal, display, escaped, escaped_value, hex64, lower_case_string, string,
 };
+use super::resource::Resource;
 use crate::finished::FinishedSpan;
 use crate::ids::{SpanId, TraceId};
 use crate::sampling::Sampling;
@@ -48,7 +49,7 @@ pub struct ZipkinJson {
     service_name: String,
     local_addr: Option<SocketAddr>,
     /// Tags of every span, unless the span has the key itself.
-    resource: Vec<(String, String)>,
+    resource: Resource,
     /// The `localEndpoint` of spans of this service, written once.
     local_endpoint: Box<[u8]>,
 }
@@ -60,7 +61,7 @@ impl ZipkinJson {
         Self {
             service_name: service_name.into(),
             local_addr: None,
-            resource: Vec::new(),
+            resource: Resource::default(),
             local_endpoint: Box::default(),
         }
         .with_local_endpoint()
@@ -71,14 +72,7 @@ impl ZipkinJson {
     /// place for; a repeated key replaces the value. `service.name` is `localEndpoint`'s.
     #[must_use]
     pub fn resource_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        let (key, value) = (key.into(), value.into());
-        if key == "service.name" {
-            return self;
-        }
-        match self.resource.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, old)) => *old = value,
-            None => self.resource.push((key, value)),
-        }
+        self.resource.set(key.into(), value.into());
         self
     }
 
@@ -124,9 +118,9 @@ impl ZipkinJson {
         if let Some(message) = error_of(span) {
             tags.push((tags::ERROR, TagValue::Text(message.unwrap_or("true"))));
         }
-        for (key, value) in &self.resource {
+        for (key, value) in self.resource.iter() {
             if span.tag(key).is_none() {
-                tags.push((key.as_str(), TagValue::Text(value)));
+                tags.push((key, TagValue::Text(value)));
             }
         }
         let start = since_epoch(span.start_time());
