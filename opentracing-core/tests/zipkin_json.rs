@@ -271,3 +271,33 @@ fn resource_attributes_become_tags_the_span_does_not_set() {
     );
     assert_eq!(json[0]["localEndpoint"]["serviceName"], "shop");
 }
+
+#[test]
+fn http_url_gives_zipkins_http_path_and_stays_on_clients_only() {
+    let recorder = Arc::new(InMemoryRecorder::new());
+    let tracer = ReferenceTracer::new("shop", recorder.clone());
+    for (kind, url) in [
+        (tags::SPAN_KIND_RPC_SERVER, "/cart?id=REDACTED"),
+        (
+            tags::SPAN_KIND_RPC_CLIENT,
+            "http://inventory:8080/items?sku=REDACTED",
+        ),
+    ] {
+        tracer
+            .span_builder("GET")
+            .tag(tags::SPAN_KIND, kind)
+            .tag(tags::HTTP_URL, url)
+            .start()
+            .finish();
+    }
+    let json: serde_json::Value = serde_json::from_str(&encode(&recorder.spans())).unwrap();
+    assert!(zipkin_schema().is_valid(&json));
+    assert_eq!(json[0]["tags"], serde_json::json!({"http.path": "/cart"}));
+    assert_eq!(
+        json[1]["tags"],
+        serde_json::json!({
+            "http.path": "/items",
+            "http.url": "http://inventory:8080/items?sku=REDACTED",
+        })
+    );
+}

@@ -12,8 +12,9 @@
 //!
 //! [`OtlpJson`] writes OpenTracing tags under OpenTelemetry's semantic-convention names
 //! (unless told to keep theirs with [`OtlpJson::opentracing_names`]); [`ZipkinJson`] keeps
-//! the tags as they are (`http.method`, `http.route` and `http.status_code` are Zipkin's
-//! own names too):
+//! the tags as they are, which for `http.method`, `http.route` and `http.status_code` are
+//! Zipkin's own names too, and writes Zipkin's `http.path` from `http.url` (servers' spans
+//! keep no `http.url`):
 //!
 //! | OpenTracing tag | server span | other spans |
 //! |---|---|---|
@@ -78,6 +79,8 @@ mod semconv;
 mod sender;
 #[cfg(feature = "tls")]
 mod tls;
+#[cfg(any(feature = "zipkin", feature = "otlp"))]
+mod url_parts;
 #[cfg(feature = "zipkin")]
 mod zipkin;
 

@@ -3,6 +3,7 @@
 
 use smallvec::SmallVec;
 
+use super::url_parts::path_and_query;
 use crate::finished::FinishedSpan;
 use crate::value::Value;
 use crate::{logs, tags};
@@ -87,36 +88,5 @@ pub(crate) fn error_type(span: &FinishedSpan) -> Attribute<'_> {
         (Some(kind), _) => Attribute::Text("error.type", kind),
         (None, Some(status)) => Attribute::NumberText("error.type", status),
         (None, None) => Attribute::Text("error.type", "_OTHER"),
-    }
-}
-
-/// The path and query of a request target: origin form (`/a?b`) or absolute form
-/// (`http://host/a?b`); the fragment is dropped.
-fn path_and_query(url: &str) -> (&str, Option<&str>) {
-    let target = match url.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("/", |slash| &rest[slash..]),
-        None => url,
-    };
-    let target = target.split_once('#').map_or(target, |(before, _)| before);
-    match target.split_once('?') {
-        Some((path, query)) => (path, Some(query)),
-        None => (target, None),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn targets_split_into_path_and_query() {
-        assert_eq!(path_and_query("/cart?id=1"), ("/cart", Some("id=1")));
-        assert_eq!(path_and_query("/cart"), ("/cart", None));
-        assert_eq!(
-            path_and_query("http://shop:8080/cart?x#top"),
-            ("/cart", Some("x"))
-        );
-        assert_eq!(path_and_query("http://shop"), ("/", None));
-        assert_eq!(path_and_query("*"), ("*", None));
     }
 }

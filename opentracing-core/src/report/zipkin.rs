@@ -10,6 +10,7 @@ use super::json_writer::{
     decimal, display, escaped, escaped_value, hex64, lower_case_string, string,
 };
 use super::resource::Resource;
+use super::url_parts::path_and_query;
 use crate::finished::FinishedSpan;
 use crate::ids::{SpanId, TraceId};
 use crate::sampling::Sampling;
@@ -23,7 +24,9 @@ use crate::value::Value;
 /// tag); `peer.service`, `peer.ipv4`, `peer.ipv6` and `peer.port` become `remoteEndpoint`;
 /// `error=true` becomes the tag `error` holding the error message when a log gives one
 /// (`error=false` is left out: Zipkin reads any `error` tag as a failure);
-/// `sampling.priority` is a sampling hint, not reported; other tags become strings; each
+/// `sampling.priority` is a sampling hint, not reported; `http.url` gives Zipkin's
+/// `http.path` (its path), and stays as `http.url` on spans other than servers'; other tags
+/// become strings; each
 /// log field becomes an annotation `key:value` at the log's time. Times are microseconds
 /// (a duration is at least 1), trace ids 16 hex digits when the upper half is zero, names
 /// lower case (as Zipkin stores them). `localEndpoint` names the span's service.
@@ -96,6 +99,7 @@ impl ZipkinJson {
         let mut kind = None;
         let mut remote = Endpoint::default();
         let mut tags = SmallVec::new();
+        let mut url = None;
         for (key, value) in span.tags() {
             // `Some` when the tag became a field of the span rather than a tag.
             let field = match key {
@@ -108,6 +112,7 @@ impl ZipkinJson {
                     IpAddr::V6(ip) => remote.ipv6 = Some(ip),
                 }),
                 tags::PEER_PORT => port_of(value).map(|port| remote.port = Some(port)),
+                tags::HTTP_URL => value.as_str().map(|text| url = Some((text, value))),
                 tags::ERROR | tags::SAMPLING_PRIORITY => Some(()),
                 _ => None,
             };
@@ -117,6 +122,15 @@ impl ZipkinJson {
         }
         if let Some(message) = error_of(span) {
             tags.push((tags::ERROR, TagValue::Text(message.unwrap_or("true"))));
+        }
+        // Zipkin's own names: `http.path` always, the whole `http.url` on clients only.
+        if let Some((text, value)) = url {
+            if span.tag(HTTP_PATH).is_none() {
+                tags.push((HTTP_PATH, TagValue::Text(path_and_query(text).0)));
+            }
+            if kind != Some("SERVER") {
+                tags.push((tags::HTTP_URL, TagValue::Value(value)));
+            }
         }
         for (key, value) in self.resource.iter() {
             if span.tag(key).is_none() {
@@ -188,6 +202,9 @@ impl Encoder for ZipkinJson {
         out.push(b']');
     }
 }
+
+/// Zipkin's tag for the request path.
+const HTTP_PATH: &str = "http.path";
 
 /// `span.kind` as Zipkin's `kind`.
 fn kind_of(kind: &str) -> Option<&'static str> {
