@@ -3,15 +3,21 @@
 /// The path and query of a request target: origin form (`/a?b`) or absolute form
 /// (`http://host/a?b`); the fragment is dropped.
 pub(crate) fn path_and_query(url: &str) -> (&str, Option<&str>) {
-    let target = match url.split_once("://") {
+    // Servers see the origin form: no scheme to look for.
+    let absolute = if url.starts_with('/') {
+        None
+    } else {
+        url.split_once("://")
+    };
+    let target = match absolute {
         Some((_, rest)) => rest.find('/').map_or("/", |slash| &rest[slash..]),
         None => url,
     };
-    let target = target.split_once('#').map_or(target, |(before, _)| before);
-    match target.split_once('?') {
-        Some((path, query)) => (path, Some(query)),
-        None => (target, None),
-    }
+    let (path, rest) = target.split_at(target.find(['?', '#']).unwrap_or(target.len()));
+    let query = rest
+        .strip_prefix('?')
+        .map(|query| query.split_once('#').map_or(query, |(query, _)| query));
+    (path, query)
 }
 
 #[cfg(test)]
@@ -28,5 +34,7 @@ mod tests {
         );
         assert_eq!(path_and_query("http://shop"), ("/", None));
         assert_eq!(path_and_query("*"), ("*", None));
+        assert_eq!(path_and_query("/a?b#c"), ("/a", Some("b")));
+        assert_eq!(path_and_query("/a#c?d"), ("/a", None));
     }
 }

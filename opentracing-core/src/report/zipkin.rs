@@ -100,6 +100,7 @@ impl ZipkinJson {
         let mut remote = Endpoint::default();
         let mut tags = SmallVec::new();
         let mut url = None;
+        let mut has_path = false;
         for (key, value) in span.tags() {
             // `Some` when the tag became a field of the span rather than a tag.
             let field = match key {
@@ -114,6 +115,10 @@ impl ZipkinJson {
                 tags::PEER_PORT => port_of(value).map(|port| remote.port = Some(port)),
                 tags::HTTP_URL => value.as_str().map(|text| url = Some((text, value))),
                 tags::ERROR | tags::SAMPLING_PRIORITY => Some(()),
+                HTTP_PATH => {
+                    has_path = true;
+                    None
+                }
                 _ => None,
             };
             if field.is_none() {
@@ -125,7 +130,7 @@ impl ZipkinJson {
         }
         // Zipkin's own names: `http.path` always, the whole `http.url` on clients only.
         if let Some((text, value)) = url {
-            if span.tag(HTTP_PATH).is_none() {
+            if !has_path {
                 tags.push((HTTP_PATH, TagValue::Text(path_and_query(text).0)));
             }
             if kind != Some("SERVER") {
