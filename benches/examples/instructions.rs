@@ -13,10 +13,12 @@ use opentelemetry_http::{HeaderExtractor, HeaderInjector};
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use opentracing_core::propagation::{B3, Codec, Jaeger, W3cBaggage, W3cTraceContext};
 use opentracing_core::reference::ReferenceTracer;
-use opentracing_core::report::{Encoder as _, Executor, Reporter, ZipkinJson};
+use opentracing_core::report::{Encoder as _, Executor, Otlp, OtlpProtocol, Reporter, ZipkinJson};
 use opentracing_core::{Baggage, Discard, FinishedSpan, InMemoryRecorder, Tracer, tags};
 use opentracing_core::{SpanContext, SpanId, TraceId};
-use peer_benches::{DiscardProcessor, app, jaeger_peer, sdk_span_life, span_floor, span_life};
+use peer_benches::{
+    DiscardProcessor, app, jaeger_peer, otlp_peer, sdk_span_life, span_floor, span_life,
+};
 
 /// Injects into a fresh header map.
 fn inject(codec: &dyn Codec, context: &SpanContext) {
@@ -80,6 +82,23 @@ fn server_span() -> FinishedSpan {
         .set_tag("finish.reason", "complete");
     span.finish();
     recorder.take().remove(0)
+}
+
+/// The batch a work names: 512 spans for a `-512` work, else one.
+fn batch_size(work: &str) -> usize {
+    if work.ends_with("-512") { 512 } else { 1 }
+}
+
+/// `batch_size(work)` copies of `span`.
+fn batch(span: &FinishedSpan, work: &str) -> Vec<FinishedSpan> {
+    vec![span.clone(); batch_size(work)]
+}
+
+/// Encodes `spans` into a fresh buffer, as the reporter does for each batch.
+fn encode(encoder: &Otlp, spans: &[FinishedSpan]) {
+    let mut body = Vec::with_capacity(1024);
+    encoder.encode(black_box(spans), &mut body);
+    black_box(body);
 }
 
 /// One `GET /users/42` through a router, body read, no network. The router is given its
@@ -245,6 +264,49 @@ fn main() {
             ));
         }),
         "otel-b3-extract" => Box::new(move || otel_extract(&otel_b3, &otel_b3_headers)),
+        "otlp-protobuf-encode" | "otlp-protobuf-encode-512" => {
+            let encoder = Otlp::new("bench");
+            let spans = batch(&server_span, &work);
+            Box::new(move || encode(&encoder, &spans))
+        }
+        "otlp-json-encode" | "otlp-json-encode-512" => {
+            let encoder = Otlp::new("bench").protocol(OtlpProtocol::HttpJson);
+            let spans = batch(&server_span, &work);
+            Box::new(move || encode(&encoder, &spans))
+        }
+        "otlp-prost-encode" | "otlp-prost-encode-512" => {
+            let spans = batch(&server_span, &work);
+            Box::new(move || drop(black_box(otlp_peer::prost_encode(black_box(&spans)))))
+        }
+        "otel-otlp-encode" | "otel-otlp-encode-512" => {
+            let (spans, resource) = otlp_peer::sdk_server_spans(batch_size(&work));
+            // The exporter owns its batch: the clone is counted, and subtracted by the
+            // script as the `otel-spandata-clone` row.
+            Box::new(move || {
+                black_box(otlp_peer::otel_encode(black_box(&spans).clone(), &resource));
+            })
+        }
+        "otel-spandata-clone" | "otel-spandata-clone-512" => {
+            let (spans, _) = otlp_peer::sdk_server_spans(batch_size(&work));
+            Box::new(move || drop(black_box(black_box(&spans).clone())))
+        }
+        "otlp-bytes" => {
+            let (sdk, resource) = otlp_peer::sdk_server_spans(1);
+            let one = std::slice::from_ref(&server_span);
+            let size = |encoder: Otlp| {
+                let mut body = Vec::new();
+                encoder.encode(one, &mut body);
+                body.len()
+            };
+            eprintln!(
+                "bytes of one typical server span: otlp-protobuf {}, otlp-json {}, otlp-prost {}, otel-otlp {}",
+                size(Otlp::new("bench")),
+                size(Otlp::new("bench").protocol(OtlpProtocol::HttpJson)),
+                otlp_peer::prost_encode(one).len(),
+                otlp_peer::otel_encode(sdk, &resource).len(),
+            );
+            Box::new(|| {})
+        }
         "zipkin-encode" => {
             let encoder = ZipkinJson::new("bench");
             Box::new(move || {

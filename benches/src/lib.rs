@@ -17,6 +17,7 @@ use opentracing_core::{Tracer, Value, tags};
 use smallvec::SmallVec;
 
 pub mod jaeger_peer;
+pub mod otlp_peer;
 
 /// The hello-world service every load mode and request bench serves.
 pub fn app() -> Router {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use opentracing_core::reference::ReferenceTracer;
-use opentracing_core::report::{Encoder, Executor, OtlpJson, Reporter, ZipkinJson};
+use opentracing_core::report::{Encoder, Executor, Otlp, OtlpProtocol, Reporter, ZipkinJson};
 use opentracing_core::{FinishedSpan, InMemoryRecorder, Tracer, tags};
 
 /// A batch of typical server spans: five tags and one log each.
@@ -42,7 +42,7 @@ fn encoding(c: &mut Criterion) {
             zipkin.encode(black_box(&spans), &mut body);
         })
     });
-    let otlp = OtlpJson::new("bench");
+    let otlp = Otlp::new("bench").protocol(OtlpProtocol::HttpJson);
     group.bench_function("otlp json", |b| {
         b.iter(|| {
             body.clear();

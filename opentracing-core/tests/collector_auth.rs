@@ -13,7 +13,7 @@ use hyper_util::rt::TokioIo;
 use opentracing_core::Tracer;
 use opentracing_core::reference::ReferenceTracer;
 use opentracing_core::report::{
-    Compression, Encoder, Executor, ExportErrorKind, OtlpJson, Reporter, ZipkinJson,
+    Compression, Encoder, Executor, ExportErrorKind, Otlp, Reporter, ZipkinJson,
 };
 
 mod support;
@@ -78,25 +78,25 @@ async fn zipkin_and_otlp_reach_a_collector_that_wants_a_key_and_gzip() {
     )
     .await;
     let otlp_reporter = send_one(
-        Reporter::builder(otlp, OtlpJson::new("shop"))
+        Reporter::builder(otlp, Otlp::new("shop"))
             .header(name, value)
             .compression(Compression::Gzip),
     )
     .await;
-    for (reporter, bodies) in [
-        (zipkin_reporter, zipkin_bodies),
-        (otlp_reporter, otlp_bodies),
-    ] {
+    for reporter in [&zipkin_reporter, &otlp_reporter] {
         assert_eq!(
             reporter.metrics().spans_sent,
             1,
             "{:?}",
             reporter.last_error()
         );
-        let bodies = bodies.lock().unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&bodies[0]).unwrap();
-        assert!(json.to_string().contains("\"checkout\""), "{json}");
     }
+    let zipkin: serde_json::Value =
+        serde_json::from_slice(&zipkin_bodies.lock().unwrap()[0]).unwrap();
+    assert_eq!(zipkin[0]["name"], "checkout", "{zipkin}");
+    let otlp = support::decode_otlp(&otlp_bodies.lock().unwrap()[0]);
+    let span = &otlp.resource_spans[0].scope_spans[0].spans[0];
+    assert_eq!(span.name, "checkout");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,19 +145,8 @@ async fn the_environment_sets_the_key_gzip_and_the_resource() {
     .unwrap();
     support::report_checkout(config).await;
     let bodies = bodies.lock().unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&bodies[0]).unwrap();
-    let attributes: Vec<(String, String)> = json["resourceSpans"][0]["resource"]["attributes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|attribute| {
-            let value = attribute["value"]["stringValue"].as_str().unwrap();
-            (
-                attribute["key"].as_str().unwrap().to_owned(),
-                value.to_owned(),
-            )
-        })
-        .collect();
+    // OTLP's default protocol: protobuf over HTTP.
+    let attributes = resource_attributes(&support::decode_otlp(&bodies[0]));
     for (key, value) in [
         ("service.name", "shop"),
         ("deployment.environment.name", "staging"),
@@ -169,4 +158,24 @@ async fn the_environment_sets_the_key_gzip_and_the_resource() {
             "{key}: {attributes:?}"
         );
     }
+}
+
+/// The string attributes of the request's first resource.
+fn resource_attributes(
+    request: &opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest,
+) -> Vec<(String, String)> {
+    let resource = request.resource_spans[0].resource.as_ref().unwrap();
+    resource
+        .attributes
+        .iter()
+        .map(|attribute| {
+            let value = match attribute.value.as_ref().and_then(|v| v.value.as_ref()) {
+                Some(opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(
+                    text,
+                )) => text.clone(),
+                other => panic!("{}: not a string: {other:?}", attribute.key),
+            };
+            (attribute.key.clone(), value)
+        })
+        .collect()
 }

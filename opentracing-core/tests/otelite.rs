@@ -1,6 +1,7 @@
 //! End to end against a real OTLP backend: otelite (`cargo install otelite --version
 //! 0.1.156 --locked`). The test starts it on free loopback ports, reports a trace through
-//! the reporter, and reads the trace back through otelite's REST API.
+//! the reporter in each OTLP protocol (protobuf and JSON over HTTP, gRPC), and reads each
+//! trace back through otelite's REST API.
 //!
 //! Without otelite installed the test says so and passes, unless `REQUIRE_OTELITE` is set
 //! (CI sets it, and installs otelite).
@@ -16,7 +17,7 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use opentracing_core::reference::ReferenceTracer;
-use opentracing_core::report::{Executor, OtlpJson, Reporter};
+use opentracing_core::report::{Executor, Otlp, OtlpProtocol, Reporter};
 use opentracing_core::{Fanout, InMemoryRecorder, Tracer, tags};
 use serde_json::Value;
 
@@ -50,6 +51,7 @@ struct Otelite {
     dir: PathBuf,
     dashboard: u16,
     otlp_http: u16,
+    otlp_grpc: u16,
 }
 
 impl Otelite {
@@ -82,6 +84,7 @@ impl Otelite {
             dir,
             dashboard,
             otlp_http,
+            otlp_grpc,
         }
     }
 }
@@ -129,13 +132,27 @@ async fn a_reported_trace_reads_back_from_otelite() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(up, "otelite did not come up");
+    for protocol in [
+        OtlpProtocol::HttpProtobuf,
+        OtlpProtocol::HttpJson,
+        OtlpProtocol::Grpc,
+    ] {
+        report_and_read_back(&otelite, protocol).await;
+    }
+}
 
-    let endpoint = format!("http://127.0.0.1:{}/v1/traces", otelite.otlp_http)
-        .parse()
-        .unwrap();
-    let reporter = Reporter::builder(endpoint, OtlpJson::new("unused"))
-        .start(Executor::Tokio(tokio::runtime::Handle::current()))
-        .unwrap();
+/// Reports a trace of three spans in `protocol` and checks what otelite stored.
+async fn report_and_read_back(otelite: &Otelite, protocol: OtlpProtocol) {
+    let endpoint = match protocol {
+        OtlpProtocol::Grpc => format!("http://127.0.0.1:{}", otelite.otlp_grpc),
+        _ => format!("http://127.0.0.1:{}/v1/traces", otelite.otlp_http),
+    };
+    let reporter = Reporter::builder(
+        endpoint.parse().unwrap(),
+        Otlp::new("unused").protocol(protocol),
+    )
+    .start(Executor::Tokio(tokio::runtime::Handle::current()))
+    .unwrap();
     let kept = Arc::new(InMemoryRecorder::new());
     let both = Fanout::new()
         .with(Arc::new(reporter.clone()))
@@ -163,7 +180,7 @@ async fn a_reported_trace_reads_back_from_otelite() {
     assert_eq!(
         metrics.spans_sent,
         3,
-        "{metrics:?} {:?}",
+        "{protocol}: {metrics:?} {:?}",
         reporter.last_error()
     );
 
@@ -186,7 +203,7 @@ async fn a_reported_trace_reads_back_from_otelite() {
     }
     let spans = trace["spans"]
         .as_array()
-        .unwrap_or_else(|| panic!("trace not stored: {trace}"));
+        .unwrap_or_else(|| panic!("{protocol}: trace not stored: {trace}"));
     let by_name = |name: &str| {
         spans
             .iter()

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use opentracing_core::reference::ReferenceTracer;
-use opentracing_core::report::{Encoder, OtlpJson};
+use opentracing_core::report::{Encoder, Otlp, OtlpProtocol};
 use opentracing_core::{InMemoryRecorder, Tracer, tags};
 use serde_json::Value;
 
@@ -40,7 +40,9 @@ fn spans_become_an_export_request() {
     server.finish_at(t0 + Duration::from_millis(4));
 
     let mut body = Vec::new();
-    OtlpJson::new("fallback").encode(&recorder.spans(), &mut body);
+    Otlp::new("fallback")
+        .protocol(OtlpProtocol::HttpJson)
+        .encode(&recorder.spans(), &mut body);
     let json: Value = serde_json::from_slice(&body).unwrap();
 
     let resources = json["resourceSpans"].as_array().unwrap();
@@ -153,7 +155,7 @@ fn tags_take_opentelemetry_names_unless_told_otherwise() {
         .tag(tags::MESSAGE_BUS_DESTINATION, "orders")
         .start();
     db.finish();
-    let attributes = |encoder: &OtlpJson| {
+    let attributes = |encoder: &Otlp| {
         let mut body = Vec::new();
         encoder.encode(&recorder.spans(), &mut body);
         let json: Value = serde_json::from_slice(&body).unwrap();
@@ -189,7 +191,7 @@ fn tags_take_opentelemetry_names_unless_told_otherwise() {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
     };
-    let semantic = attributes(&OtlpJson::new("checkout"));
+    let semantic = attributes(&Otlp::new("checkout").protocol(OtlpProtocol::HttpJson));
     assert_eq!(
         semantic[0],
         pairs(&[
@@ -223,7 +225,11 @@ fn tags_take_opentelemetry_names_unless_told_otherwise() {
             ("messaging.destination.name", "orders"),
         ])
     );
-    let kept = attributes(&OtlpJson::new("checkout").opentracing_names());
+    let kept = attributes(
+        &Otlp::new("checkout")
+            .protocol(OtlpProtocol::HttpJson)
+            .opentracing_names(),
+    );
     let keys: Vec<_> = kept[1].iter().map(|(key, _)| key.as_str()).collect();
     assert_eq!(keys, ["http.url", "peer.hostname", "peer.port"]);
 }

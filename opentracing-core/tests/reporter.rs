@@ -451,10 +451,14 @@ async fn spans_an_otlp_collector_rejects_are_counted() {
         }
     });
     let endpoint = format!("http://{addr}/v1/traces").parse().unwrap();
-    let reporter = Reporter::builder(endpoint, opentracing_core::report::OtlpJson::new("test"))
-        .batch_delay(Duration::from_secs(60))
-        .start(on_this_runtime())
-        .unwrap();
+    let reporter = Reporter::builder(
+        endpoint,
+        opentracing_core::report::Otlp::new("test")
+            .protocol(opentracing_core::report::OtlpProtocol::HttpJson),
+    )
+    .batch_delay(Duration::from_secs(60))
+    .start(on_this_runtime())
+    .unwrap();
     report(&reporter, 5);
     reporter.flush(FLUSH).await;
     let metrics = reporter.metrics();
@@ -477,7 +481,8 @@ async fn joining_shared_spans_is_refused_when_reporting_otlp() {
     let endpoint: http::Uri = "http://127.0.0.1:9/v1/traces".parse().unwrap();
     let otlp = Reporter::builder(
         endpoint.clone(),
-        opentracing_core::report::OtlpJson::new("edge"),
+        opentracing_core::report::Otlp::new("edge")
+            .protocol(opentracing_core::report::OtlpProtocol::HttpJson),
     )
     .start(on_this_runtime())
     .unwrap();

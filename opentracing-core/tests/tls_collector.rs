@@ -15,9 +15,7 @@ use hyper_util::rt::TokioIo;
 use opentracing_core::Tracer;
 use opentracing_core::config::EnvConfig;
 use opentracing_core::reference::ReferenceTracer;
-use opentracing_core::report::{
-    Compression, Executor, ExportErrorKind, OtlpJson, Reporter, TlsConfig,
-};
+use opentracing_core::report::{Compression, Executor, ExportErrorKind, Otlp, Reporter, TlsConfig};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -138,7 +136,7 @@ async fn tls_collector(config: rustls::ServerConfig) -> (http::Uri, Arc<Mutex<Ve
 
 /// Reports one span through a reporter to `endpoint` with `tls`; the reporter, flushed.
 async fn report_one(endpoint: http::Uri, tls: TlsConfig) -> Reporter {
-    let reporter = Reporter::builder(endpoint, OtlpJson::new("shop"))
+    let reporter = Reporter::builder(endpoint, Otlp::new("shop"))
         .tls(tls)
         .header(
             HeaderName::from_static("x-api-key"),
@@ -159,14 +157,9 @@ fn span_names(bodies: &Mutex<Vec<Vec<u8>>>) -> Vec<String> {
     bodies
         .iter()
         .flat_map(|body| {
-            let json: serde_json::Value = serde_json::from_slice(body).unwrap();
-            let spans = json["resourceSpans"][0]["scopeSpans"][0]["spans"].clone();
-            spans
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|span| span["name"].as_str().unwrap().to_owned())
-                .collect::<Vec<_>>()
+            let request = support::decode_otlp(body);
+            let spans = request.resource_spans[0].scope_spans[0].spans.clone();
+            spans.into_iter().map(|span| span.name)
         })
         .collect()
 }

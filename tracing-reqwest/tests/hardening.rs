@@ -9,7 +9,7 @@ use axum::Router;
 use axum::response::Redirect;
 use axum::routing::get;
 use opentracing_core::reference::ReferenceTracer;
-use opentracing_core::report::{Encoder, OtlpJson, ZipkinJson};
+use opentracing_core::report::{Encoder, Otlp, OtlpProtocol, ZipkinJson};
 use opentracing_core::{FinishedSpan, InMemoryRecorder, tags};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use reqwest_retry::RetryTransientMiddleware;
@@ -40,7 +40,9 @@ fn client(recorder: &Arc<InMemoryRecorder>) -> ClientWithMiddleware {
 fn exported(spans: &[FinishedSpan]) -> String {
     let mut bytes = Vec::new();
     ZipkinJson::new("client").encode(spans, &mut bytes);
-    OtlpJson::new("client").encode(spans, &mut bytes);
+    Otlp::new("client")
+        .protocol(OtlpProtocol::HttpJson)
+        .encode(spans, &mut bytes);
     format!("{}{spans:?}", String::from_utf8_lossy(&bytes))
 }
 

@@ -7,9 +7,9 @@ use http::{HeaderName, HeaderValue, Uri};
 
 use super::ConfigError;
 use super::vars::{Vars, key_values, number};
-use crate::report::Compression;
 #[cfg(feature = "tls")]
 use crate::report::TlsConfig;
+use crate::report::{Compression, OtlpProtocol};
 
 /// Where spans go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,8 +17,9 @@ use crate::report::TlsConfig;
 pub enum Exporter {
     /// Zipkin v2 JSON to this URL (`.../api/v2/spans`).
     Zipkin(Uri),
-    /// OTLP/HTTP JSON to this URL (`.../v1/traces`).
-    Otlp(Uri),
+    /// OTLP in this protocol to this URL: `.../v1/traces` over HTTP, the collector's
+    /// address for gRPC.
+    Otlp(Uri, OtlpProtocol),
 }
 
 /// The exporter and how its requests are made.
@@ -48,76 +49,69 @@ const CLIENT_KEY: [&str; 2] = [
 ];
 
 pub(super) fn export_settings(vars: &Vars) -> Result<ExportSettings, ConfigError> {
-    let otlp = vars
-        .get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-        .map(|url| ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", url.to_owned()))
-        .or_else(|| {
-            vars.get("OTEL_EXPORTER_OTLP_ENDPOINT").map(|base| {
-                (
-                    "OTEL_EXPORTER_OTLP_ENDPOINT",
-                    format!("{}/v1/traces", base.trim_end_matches('/')),
-                )
-            })
-        });
-    let zipkin = vars
-        .get("OTEL_EXPORTER_ZIPKIN_ENDPOINT")
-        .map(|url| ("OTEL_EXPORTER_ZIPKIN_ENDPOINT", url.to_owned()));
-    let choice = match vars.get("OTEL_TRACES_EXPORTER") {
-        Some("none") => return Ok(ExportSettings::default()),
-        Some("otlp") => "otlp",
-        Some("zipkin") => "zipkin",
-        Some(other) => {
-            return Err(ConfigError::new(
-                "OTEL_TRACES_EXPORTER",
-                format!("`{other}` is not otlp, zipkin or none"),
-            ));
-        }
-        None if otlp.is_some() => "otlp",
-        None if zipkin.is_some() => "zipkin",
-        None => return Ok(ExportSettings::default()),
-    };
-    if choice == "otlp" {
-        let (variable, url) = otlp.unwrap_or((
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            "http://localhost:4318/v1/traces".to_owned(),
-        ));
-        otlp_settings(vars, endpoint(variable, &url)?)
-    } else {
-        let (variable, url) = zipkin.unwrap_or((
-            "OTEL_EXPORTER_ZIPKIN_ENDPOINT",
-            "http://localhost:9411/api/v2/spans".to_owned(),
-        ));
-        Ok(ExportSettings {
-            exporter: Some(Exporter::Zipkin(endpoint(variable, &url)?)),
-            timeout: milliseconds(vars, &["OTEL_EXPORTER_ZIPKIN_TIMEOUT"])?,
-            ..ExportSettings::default()
-        })
+    let otlp = vars.get(OTLP_TRACES_ENDPOINT).is_some() || vars.get(OTLP_ENDPOINT).is_some();
+    let zipkin = vars.get("OTEL_EXPORTER_ZIPKIN_ENDPOINT");
+    match vars.get("OTEL_TRACES_EXPORTER") {
+        Some("none") => Ok(ExportSettings::default()),
+        Some("otlp") => otlp_settings(vars),
+        Some("zipkin") => zipkin_settings(vars),
+        Some(other) => Err(ConfigError::new(
+            "OTEL_TRACES_EXPORTER",
+            format!("`{other}` is not otlp, zipkin or none"),
+        )),
+        None if otlp => otlp_settings(vars),
+        None if zipkin.is_some() => zipkin_settings(vars),
+        None => Ok(ExportSettings::default()),
     }
 }
 
-fn otlp_settings(vars: &Vars, uri: Uri) -> Result<ExportSettings, ConfigError> {
+const OTLP_TRACES_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+const OTLP_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+fn zipkin_settings(vars: &Vars) -> Result<ExportSettings, ConfigError> {
+    let variable = "OTEL_EXPORTER_ZIPKIN_ENDPOINT";
+    let url = vars
+        .get(variable)
+        .unwrap_or("http://localhost:9411/api/v2/spans");
+    Ok(ExportSettings {
+        exporter: Some(Exporter::Zipkin(endpoint(variable, url)?)),
+        timeout: milliseconds(vars, &["OTEL_EXPORTER_ZIPKIN_TIMEOUT"])?,
+        ..ExportSettings::default()
+    })
+}
+
+/// The OTLP endpoint: the signal's URL as given; else the base URL, with `/v1/traces`
+/// added over HTTP; else the protocol's default port on localhost.
+fn otlp_endpoint(vars: &Vars, protocol: OtlpProtocol) -> Result<Uri, ConfigError> {
+    let grpc = protocol == OtlpProtocol::Grpc;
+    if let Some(url) = vars.get(OTLP_TRACES_ENDPOINT) {
+        return endpoint(OTLP_TRACES_ENDPOINT, url);
+    }
+    let url = match vars.get(OTLP_ENDPOINT) {
+        Some(base) if grpc => base.to_owned(),
+        Some(base) => format!("{}/v1/traces", base.trim_end_matches('/')),
+        None if grpc => "http://localhost:4317".to_owned(),
+        None => "http://localhost:4318/v1/traces".to_owned(),
+    };
+    endpoint(OTLP_ENDPOINT, &url)
+}
+
+fn otlp_settings(vars: &Vars) -> Result<ExportSettings, ConfigError> {
     #[cfg(not(feature = "tls"))]
     refuse_tls(vars)?;
-    if let Some((variable, protocol)) = vars.first(&[
+    let protocol = match vars.first(&[
         "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
         "OTEL_EXPORTER_OTLP_PROTOCOL",
     ]) {
-        match protocol {
-            "http/json" => {}
-            "http/protobuf" | "grpc" => {
-                return Err(ConfigError::new(
-                    variable,
-                    format!("`{protocol}` is not supported yet: set http/json"),
-                ));
-            }
-            other => {
-                return Err(ConfigError::new(
-                    variable,
-                    format!("`{other}` is not grpc, http/protobuf or http/json"),
-                ));
-            }
-        }
-    }
+        None => OtlpProtocol::default(),
+        Some((variable, name)) => name.parse().map_err(|_| {
+            ConfigError::new(
+                variable,
+                format!("`{name}` is not grpc, http/protobuf or http/json"),
+            )
+        })?,
+    };
+    let uri = otlp_endpoint(vars, protocol)?;
     let compression = match vars.first(&[
         "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
         "OTEL_EXPORTER_OTLP_COMPRESSION",
@@ -139,7 +133,7 @@ fn otlp_settings(vars: &Vars, uri: Uri) -> Result<ExportSettings, ConfigError> {
         Some((variable, list)) => headers(variable, list)?,
     };
     Ok(ExportSettings {
-        exporter: Some(Exporter::Otlp(uri)),
+        exporter: Some(Exporter::Otlp(uri, protocol)),
         headers,
         compression,
         timeout: milliseconds(

@@ -21,9 +21,7 @@ use self::sampler::with_sampler;
 use self::vars::{Vars, key_values};
 use crate::recorder::{Discard, Fanout, Recorder};
 use crate::reference::{NeverSample, Propagator, ReferenceTracer, ReferenceTracerBuilder};
-use crate::report::{
-    Encoder, Executor, OtlpJson, Reporter, ReporterBuilder, StartError, ZipkinJson,
-};
+use crate::report::{Encoder, Executor, Otlp, Reporter, ReporterBuilder, StartError, ZipkinJson};
 
 /// The tracer and reporter settings read from the environment:
 ///
@@ -34,9 +32,9 @@ use crate::report::{
 /// | `OTEL_RESOURCE_ATTRIBUTES` | `key=value,...` (values percent-decoded) for every span's resource (OTLP) or tags (Zipkin) | |
 /// | `OTEL_PROPAGATORS` | `tracecontext`, `baggage`, `b3` (single header), `b3multi`, `jaeger`, `ottrace`, `none`: the codecs, in extraction order | `tracecontext,baggage` |
 /// | `OTEL_TRACES_EXPORTER` | `otlp`, `zipkin` or `none` | the one whose endpoint is set, else none |
-/// | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` | the OTLP/HTTP URL, used as is (`https://` with feature `tls`) | |
-/// | `OTEL_EXPORTER_OTLP_ENDPOINT` | the OTLP/HTTP base URL; `/v1/traces` is added | `http://localhost:4318` |
-/// | `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL` | `http/json` (`http/protobuf` and `grpc` are refused: not supported yet) | `http/json` |
+/// | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` | the OTLP URL, used as is (`https://` with feature `tls`) | |
+/// | `OTEL_EXPORTER_OTLP_ENDPOINT` | the OTLP base URL; `/v1/traces` is added over HTTP | `http://localhost:4318` (HTTP), `http://localhost:4317` (gRPC) |
+/// | `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL` | `http/protobuf`, `http/json` or `grpc` | `http/protobuf` |
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]HEADERS` | `key=value,...` sent with every request (values percent-decoded, never shown) | |
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION` | `gzip` or `none` | `none` |
 /// | `OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT` | a request's timeout, in ms | `OTEL_BSP_EXPORT_TIMEOUT` |
@@ -59,6 +57,7 @@ use crate::report::{
 ///
 /// ```
 /// use opentracing_core::config::{EnvConfig, Exporter};
+/// use opentracing_core::report::OtlpProtocol;
 ///
 /// let config = EnvConfig::from_vars([
 ///     ("OTEL_SERVICE_NAME", "checkout"),
@@ -68,7 +67,8 @@ use crate::report::{
 /// ])
 /// .unwrap();
 /// assert_eq!(config.service_name(), "checkout");
-/// assert_eq!(config.exporter(), Some(&Exporter::Otlp("http://127.0.0.1:4318/v1/traces".parse().unwrap())));
+/// let url = "http://127.0.0.1:4318/v1/traces".parse().unwrap();
+/// assert_eq!(config.exporter(), Some(&Exporter::Otlp(url, OtlpProtocol::HttpProtobuf)));
 /// assert_eq!(config.warnings()[0].variable(), "OTEL_METRICS_EXPORTER");
 ///
 /// let error = EnvConfig::from_vars([("OTEL_PROPAGATORS", "xray")]).unwrap_err();
@@ -287,12 +287,11 @@ impl EnvConfig {
                 let builder = Reporter::builder(url.clone(), encoder);
                 self.sending(builder).start(executor).map(Some)
             }
-            Some(Exporter::Otlp(url)) => {
-                let encoder = self
-                    .resource()
-                    .fold(OtlpJson::new(service), |encoder, (key, value)| {
-                        encoder.resource_attribute(key, value)
-                    });
+            Some(Exporter::Otlp(url, protocol)) => {
+                let encoder = self.resource().fold(
+                    Otlp::new(service).protocol(*protocol),
+                    |encoder, (key, value)| encoder.resource_attribute(key, value),
+                );
                 let builder = Reporter::builder(url.clone(), encoder);
                 self.sending(builder).start(executor).map(Some)
             }
@@ -362,6 +361,7 @@ impl EnvConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::OtlpProtocol;
 
     fn config(vars: &[(&str, &str)]) -> Result<EnvConfig, ConfigError> {
         EnvConfig::from_vars(vars.iter().copied())
@@ -408,7 +408,57 @@ mod tests {
         )])
         .unwrap();
         let url = "http://collector:4318/custom".parse().unwrap();
-        assert_eq!(otlp.exporter(), Some(&Exporter::Otlp(url)));
+        let protobuf = OtlpProtocol::HttpProtobuf;
+        assert_eq!(otlp.exporter(), Some(&Exporter::Otlp(url, protobuf)));
+        for (vars, url, protocol) in [
+            (
+                &[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")][..],
+                "http://localhost:4317",
+                OtlpProtocol::Grpc,
+            ),
+            (
+                &[
+                    ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+                    ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"),
+                ],
+                "http://collector:4317",
+                OtlpProtocol::Grpc,
+            ),
+            (
+                &[
+                    ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc"),
+                    ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+                    (
+                        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                        "http://collector:4317",
+                    ),
+                ],
+                "http://collector:4317",
+                OtlpProtocol::Grpc,
+            ),
+            (
+                &[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")],
+                "http://localhost:4318/v1/traces",
+                OtlpProtocol::HttpJson,
+            ),
+            (
+                &[
+                    ("OTEL_TRACES_EXPORTER", "otlp"),
+                    ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+                ],
+                "http://localhost:4318/v1/traces",
+                OtlpProtocol::HttpProtobuf,
+            ),
+        ] {
+            let mut vars = vars.to_vec();
+            vars.push(("OTEL_TRACES_EXPORTER", "otlp"));
+            let exporter = Exporter::Otlp(url.parse().unwrap(), protocol);
+            assert_eq!(
+                config(&vars).unwrap().exporter(),
+                Some(&exporter),
+                "{vars:?}"
+            );
+        }
         let none = config(&[
             ("OTEL_TRACES_EXPORTER", "none"),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x:1"),
@@ -520,7 +570,10 @@ mod tests {
             ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "1500"),
             ("OTEL_BSP_EXPORT_TIMEOUT", "9000"),
         ]);
-        let exporter = Exporter::Otlp("http://collector:4318/v1/traces".parse().unwrap());
+        let exporter = Exporter::Otlp(
+            "http://collector:4318/v1/traces".parse().unwrap(),
+            OtlpProtocol::HttpJson,
+        );
         assert_eq!(sending.exporter(), Some(&exporter));
         let headers: Vec<_> = sending
             .export
@@ -554,13 +607,9 @@ mod tests {
                 "OTEL_RESOURCE_ATTRIBUTES",
             ),
             (
-                vec![endpoint, ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")],
-                "OTEL_EXPORTER_OTLP_PROTOCOL",
-            ),
-            (
                 vec![
                     endpoint,
-                    ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"),
+                    ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/proto"),
                 ],
                 "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
             ),
@@ -630,7 +679,8 @@ mod tests {
     fn https_endpoints_are_taken_with_tls() {
         let config = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "https://api.example.com")]);
         let url = "https://api.example.com/v1/traces".parse().unwrap();
-        assert_eq!(config.unwrap().exporter(), Some(&Exporter::Otlp(url)));
+        let exporter = Exporter::Otlp(url, OtlpProtocol::HttpProtobuf);
+        assert_eq!(config.unwrap().exporter(), Some(&exporter));
     }
 
     /// Run by CI with `--no-default-features --features reporter-plain`.

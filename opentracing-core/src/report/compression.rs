@@ -7,11 +7,11 @@ use flate2::write::GzEncoder;
 /// The compression of request bodies, named by their `Content-Encoding`.
 ///
 /// ```no_run
-/// use opentracing_core::report::{Compression, Executor, OtlpJson, Reporter};
+/// use opentracing_core::report::{Compression, Executor, Otlp, Reporter};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let endpoint = "http://127.0.0.1:4318/v1/traces".parse()?;
-/// let reporter = Reporter::builder(endpoint, OtlpJson::new("checkout"))
+/// let reporter = Reporter::builder(endpoint, Otlp::new("checkout"))
 ///     .compression(Compression::Gzip)
 ///     .start(Executor::OwnThread)?;
 /// # Ok(())

@@ -14,9 +14,14 @@ pub(crate) type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 #[cfg(not(feature = "tls"))]
 pub(crate) type Connector = HttpConnector;
 
-/// A connector for `endpoint`: TLS as `tls` says for `https://`.
+/// A connector for `endpoint`: TLS as `tls` says for `https://`, offering HTTP/2 (for
+/// gRPC) or HTTP/1.1.
 #[cfg(feature = "tls")]
-pub(crate) fn connector(endpoint: &Uri, tls: &TlsConfig) -> Result<Connector, StartError> {
+pub(crate) fn connector(
+    endpoint: &Uri,
+    tls: &TlsConfig,
+    http2: bool,
+) -> Result<Connector, StartError> {
     check_endpoint(endpoint, &["http", "https"])?;
     let config = if endpoint.scheme_str() == Some("https") {
         tls.client_config().map_err(StartError::tls)?
@@ -24,11 +29,14 @@ pub(crate) fn connector(endpoint: &Uri, tls: &TlsConfig) -> Result<Connector, St
         // Never used for http://, so no roots are loaded.
         TlsConfig::plain().map_err(StartError::tls)?
     };
-    Ok(hyper_rustls::HttpsConnectorBuilder::new()
+    let builder = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(config)
-        .https_or_http()
-        .enable_http1()
-        .build())
+        .https_or_http();
+    Ok(if http2 {
+        builder.enable_http2().build()
+    } else {
+        builder.enable_http1().build()
+    })
 }
 
 /// A connector for `endpoint`, which must be `http://`.

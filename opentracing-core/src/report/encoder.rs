@@ -26,6 +26,12 @@ pub trait Encoder: Send + Sync + 'static {
         let _ = answer;
         0
     }
+
+    /// The gRPC method (`/package.Service/Method`) that takes an encoded batch, for an
+    /// encoding sent as a gRPC call over HTTP/2; `None`, an HTTP POST, by default.
+    fn grpc_method(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// Time since the Unix epoch; zero for a time before it.

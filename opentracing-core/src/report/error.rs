@@ -92,6 +92,8 @@ pub enum ExportErrorKind {
     Unreachable,
     /// The collector answered with this status, not 2xx.
     Status(StatusCode),
+    /// The collector answered a gRPC call with this `grpc-status` code, not `OK` (0).
+    GrpcStatus(u32),
     /// The message could not be compressed; the cause is the error's `source`.
     Compression,
     /// The collector accepted the message but rejected this many of its spans.
@@ -137,6 +139,11 @@ impl fmt::Display for ExportError {
                 None => f.write_str("the collector could not be reached"),
             },
             ExportErrorKind::Status(status) => write!(f, "the collector answered {status}"),
+            ExportErrorKind::GrpcStatus(code) => write!(
+                f,
+                "the collector answered gRPC status {code} ({})",
+                super::grpc::code_name(code)
+            ),
             ExportErrorKind::Compression => match &self.source {
                 Some(source) => write!(f, "the message could not be compressed: {source}"),
                 None => f.write_str("the message could not be compressed"),

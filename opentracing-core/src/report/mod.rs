@@ -1,5 +1,6 @@
 //! Reporting finished spans to tracing backends: span encodings for Zipkin v2 JSON
-//! ([`ZipkinJson`], feature `zipkin`) and OTLP/HTTP JSON ([`OtlpJson`], feature `otlp`),
+//! ([`ZipkinJson`], feature `zipkin`) and OTLP over HTTP (protobuf or JSON) or gRPC
+//! ([`Otlp`], feature `otlp`),
 //! and a [`Reporter`] that sends them over HTTP without ever making the service wait
 //! (feature `reporter`).
 //!
@@ -10,8 +11,8 @@
 //!
 //! # Attribute names
 //!
-//! [`OtlpJson`] writes OpenTracing tags under OpenTelemetry's semantic-convention names
-//! (unless told to keep theirs with [`OtlpJson::opentracing_names`]); [`ZipkinJson`] keeps
+//! [`Otlp`] writes OpenTracing tags under OpenTelemetry's semantic-convention names
+//! (unless told to keep theirs with [`Otlp::opentracing_names`]); [`ZipkinJson`] keeps
 //! the tags as they are, which for `http.method`, `http.route` and `http.status_code` are
 //! Zipkin's own names too, and writes Zipkin's `http.path` from `http.url` (servers' spans
 //! keep no `http.url`):
@@ -63,12 +64,16 @@ mod encoder;
 mod error;
 #[cfg(feature = "reporter-plain")]
 mod flush;
+#[cfg(feature = "reporter-plain")]
+mod grpc;
 #[cfg(any(feature = "zipkin", feature = "otlp"))]
 mod json_writer;
 #[cfg(feature = "reporter-plain")]
 mod metrics;
 #[cfg(feature = "otlp")]
 mod otlp;
+#[cfg(feature = "otlp")]
+mod protobuf_writer;
 #[cfg(feature = "reporter-plain")]
 mod reporter;
 #[cfg(any(feature = "zipkin", feature = "otlp"))]
@@ -96,7 +101,7 @@ pub use error::{ExportError, ExportErrorKind, StartError};
 pub use metrics::{DropReason, FlushOutcome, ReporterMetrics};
 #[cfg(feature = "otlp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "otlp")))]
-pub use otlp::OtlpJson;
+pub use otlp::{Otlp, OtlpProtocol, UnknownProtocol};
 #[cfg(feature = "reporter-plain")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reporter-plain")))]
 pub use reporter::{Executor, Reporter, ReporterBuilder};

@@ -55,10 +55,10 @@ pub enum Executor {
 /// use std::sync::Arc;
 /// use std::time::Duration;
 /// use opentracing_core::reference::ReferenceTracer;
-/// use opentracing_core::report::{Executor, OtlpJson, Reporter};
+/// use opentracing_core::report::{Executor, Otlp, Reporter};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let reporter = Reporter::builder("http://127.0.0.1:4318/v1/traces".parse()?, OtlpJson::new("shop"))
+/// let reporter = Reporter::builder("http://127.0.0.1:4318/v1/traces".parse()?, Otlp::new("shop"))
 ///     .start(Executor::OwnThread)?;
 /// let tracer = ReferenceTracer::new("shop", Arc::new(reporter.clone()));
 /// // ... serve requests ...
@@ -398,7 +398,9 @@ impl<E: Encoder> ReporterBuilder<E> {
     /// the background task.
     pub fn start(self, executor: Executor) -> Result<Reporter, StartError> {
         #[cfg(feature = "tls")]
-        let connector = connector(&self.endpoint, &self.tls)?;
+        let http2 = self.encoder.grpc_method().is_some();
+        #[cfg(feature = "tls")]
+        let connector = connector(&self.endpoint, &self.tls, http2)?;
         #[cfg(not(feature = "tls"))]
         let connector = connector(&self.endpoint)?;
         let (spans, queue) = mpsc::channel(self.limits.max_queue_spans);
@@ -422,6 +424,7 @@ impl<E: Encoder> ReporterBuilder<E> {
                     headers: self.headers,
                     compression: self.compression,
                     timeout,
+                    grpc_method: self.encoder.grpc_method(),
                 },
             ),
             encoder: self.encoder,

@@ -1,9 +1,10 @@
-//! One HTTP POST to the collector.
+//! One HTTP POST, or one gRPC call, to the collector.
 
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
+use http::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderValue, TE};
+use http::uri::PathAndQuery;
 use http::{HeaderMap, Method, Request, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
@@ -13,6 +14,7 @@ use tokio::time::Instant;
 use super::compression::Compression;
 use super::connector::Connector;
 use super::error::{ExportError, ExportErrorKind};
+use super::grpc;
 
 /// The largest collector answer read; the rest is ignored.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
@@ -25,6 +27,8 @@ pub(crate) struct Sender {
     headers: HeaderMap,
     compression: Compression,
     timeout: Duration,
+    /// Batches go as gRPC calls (HTTP/2, framed, status in the trailers).
+    grpc: bool,
 }
 
 /// How each request is made, besides its endpoint.
@@ -33,28 +37,47 @@ pub(crate) struct Posting {
     pub(crate) headers: HeaderMap,
     pub(crate) compression: Compression,
     pub(crate) timeout: Duration,
+    /// The gRPC method called, for an encoding sent over gRPC.
+    pub(crate) grpc_method: Option<&'static str>,
 }
 
 impl Sender {
+    /// A sender to `endpoint`; for gRPC, its path is replaced by the method's.
     pub(crate) fn new(endpoint: Uri, connector: Connector, posting: Posting) -> Self {
         let mut headers = posting.headers;
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(posting.content_type));
+        let grpc = posting.grpc_method.is_some();
         if let Some(encoding) = posting.compression.content_encoding() {
-            headers.insert(CONTENT_ENCODING, HeaderValue::from_static(encoding));
+            let name = if grpc {
+                http::HeaderName::from_static("grpc-encoding")
+            } else {
+                CONTENT_ENCODING
+            };
+            headers.insert(name, HeaderValue::from_static(encoding));
+        }
+        let mut endpoint = endpoint;
+        if let Some(method) = posting.grpc_method {
+            headers.insert(TE, HeaderValue::from_static("trailers"));
+            let mut parts = endpoint.clone().into_parts();
+            parts.path_and_query = Some(PathAndQuery::from_static(method));
+            endpoint = Uri::from_parts(parts).unwrap_or(endpoint);
         }
         // A traced collector must not trace the reporter's own requests.
         headers.insert("b3", HeaderValue::from_static("0"));
         Self {
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            client: Client::builder(TokioExecutor::new())
+                .http2_only(grpc)
+                .build(connector),
             endpoint,
             headers,
             compression: posting.compression,
             timeout: posting.timeout,
+            grpc,
         }
     }
 
     /// Posts `body` (compressed as configured) and returns the collector's answer; any
-    /// status but 2xx is a failure.
+    /// status but 2xx, or for gRPC any `grpc-status` but `OK`, is a failure.
     pub(crate) async fn send(
         &self,
         body: Vec<u8>,
@@ -64,6 +87,11 @@ impl Sender {
             .compression
             .compress(body)
             .map_err(|error| ExportError::caused(ExportErrorKind::Compression, error))?;
+        let body = if self.grpc {
+            grpc::frame(&body, self.compression.content_encoding().is_some())
+        } else {
+            body
+        };
         let mut request = Request::new(Full::new(Bytes::from(body)));
         *request.method_mut() = Method::POST;
         *request.uri_mut() = self.endpoint.clone();
@@ -75,24 +103,31 @@ impl Sender {
                 .await
                 .map_err(ExportError::unreachable)?;
             let status = response.status();
-            // Read (a bounded part of) the answer: the encoding may need it, and the
-            // connection can then be reused.
+            let mut grpc_status = grpc::status(response.headers());
+            // Read (a bounded part of) the answer: the encoding may need it, gRPC's status
+            // follows it, and the connection can then be reused.
             let mut body = response.into_body();
             let mut answer = Vec::new();
             while answer.len() < MAX_ANSWER_BYTES {
-                match body.frame().await {
-                    Some(Ok(frame)) => {
-                        if let Some(data) = frame.data_ref() {
-                            answer.extend_from_slice(data);
-                        }
-                    }
-                    _ => break,
+                let Some(Ok(frame)) = body.frame().await else {
+                    break;
+                };
+                if let Some(data) = frame.data_ref() {
+                    answer.extend_from_slice(data);
+                } else if let Some(trailers) = frame.trailers_ref() {
+                    grpc_status = grpc_status.or_else(|| grpc::status(trailers));
                 }
             }
-            if status.is_success() {
-                Ok(answer)
-            } else {
-                Err(ExportError::new(ExportErrorKind::Status(status)))
+            if !status.is_success() {
+                return Err(ExportError::new(ExportErrorKind::Status(status)));
+            }
+            if !self.grpc {
+                return Ok(answer);
+            }
+            // No status at all is an error, as gRPC clients take it.
+            match grpc_status.unwrap_or(grpc::UNKNOWN) {
+                grpc::OK => Ok(grpc::unframe(&answer).unwrap_or_default().to_vec()),
+                code => Err(ExportError::new(ExportErrorKind::GrpcStatus(code))),
             }
         };
         let timeout_at = super::reporter::after(self.timeout);

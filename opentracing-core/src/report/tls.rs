@@ -14,14 +14,14 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 /// when given, so a missing or unreadable one is an error at once.
 ///
 /// ```no_run
-/// use opentracing_core::report::{Executor, OtlpJson, Reporter, TlsConfig};
+/// use opentracing_core::report::{Executor, Otlp, Reporter, TlsConfig};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let tls = TlsConfig::new()
 ///     .ca_file("/etc/collector/ca.pem")?
 ///     .client_auth_files("/etc/collector/client.pem", "/etc/collector/client-key.pem")?;
 /// let endpoint = "https://collector.internal:4318/v1/traces".parse()?;
-/// let reporter = Reporter::builder(endpoint, OtlpJson::new("checkout"))
+/// let reporter = Reporter::builder(endpoint, Otlp::new("checkout"))
 ///     .tls(tls)
 ///     .start(Executor::OwnThread)?;
 /// # Ok(())

@@ -1,4 +1,5 @@
-//! A strict collector's answer, shared by the plain and the TLS collector tests.
+//! A strict collector's answer and the OTLP protobuf decoder, shared by the plain and the
+//! TLS collector tests.
 
 use std::io::Read;
 use std::sync::Mutex;
@@ -9,6 +10,7 @@ use http::{HeaderValue, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentracing_core::Tracer;
 use opentracing_core::config::EnvConfig;
 use opentracing_core::report::{Executor, Reporter};
@@ -55,4 +57,10 @@ pub(crate) async fn report_checkout(config: EnvConfig) -> Reporter {
     let sent = reporter.metrics().spans_sent;
     assert_eq!(sent, 1, "{:?}", reporter.last_error());
     reporter
+}
+
+/// An OTLP protobuf body, decoded by the types generated from the official
+/// `opentelemetry-proto` definitions.
+pub(crate) fn decode_otlp(body: &[u8]) -> ExportTraceServiceRequest {
+    prost::Message::decode(body).expect("an ExportTraceServiceRequest")
 }

@@ -1,0 +1,169 @@
+//! OTLP protobuf, the message of `http/protobuf` and `grpc`: the `ExportTraceServiceRequest`
+//! of `opentelemetry/proto/collector/trace/v1`, written field by field.
+
+use super::{
+    SAMPLED, SCOPE, ServiceSpans, attributes, event_attributes, event_name, kind_of, links, nanos,
+    status,
+};
+use crate::finished::FinishedSpan;
+use crate::ids::TraceId;
+use crate::report::protobuf_writer::{
+    Field, boolean, bytes, double, fields, fixed32, fixed64, int64, message, uint,
+};
+use crate::report::semconv::Attribute;
+use crate::value::Value;
+
+/// Appends the `ExportTraceServiceRequest` of `groups`.
+pub(super) fn encode(groups: &[ServiceSpans<'_>], semantic_names: bool, out: &mut Vec<u8>) {
+    for group in groups {
+        // ExportTraceServiceRequest.resource_spans
+        message(out, 1, |out| {
+            // ResourceSpans.resource
+            message(out, 1, |out| {
+                for (key, value) in group.resource_attributes() {
+                    // Resource.attributes
+                    message(out, 1, |out| string_key_value(out, key, value));
+                }
+            });
+            // ResourceSpans.scope_spans
+            message(out, 2, |out| {
+                // ScopeSpans.scope: InstrumentationScope.name and .version
+                message(out, 1, |out| {
+                    bytes(out, 1, SCOPE.0.as_bytes());
+                    bytes(out, 2, SCOPE.1.as_bytes());
+                });
+                for span in &group.spans {
+                    // ScopeSpans.spans
+                    message(out, 2, |out| write_span(out, span, semantic_names));
+                }
+            });
+        });
+    }
+}
+
+/// `partial_success.rejected_spans` of an `ExportTraceServiceResponse`; 0 when absent or
+/// unreadable.
+pub(super) fn rejected_spans(answer: &[u8]) -> u64 {
+    fields(answer)
+        .find_map(|field| match field {
+            Field::Len(1, partial_success) => Some(partial_success),
+            _ => None,
+        })
+        .and_then(|partial_success| {
+            fields(partial_success).find_map(|field| match field {
+                Field::Varint(1, rejected) => Some(rejected),
+                _ => None,
+            })
+        })
+        // An int64: a negative count is no count.
+        .filter(|&rejected| i64::try_from(rejected).is_ok())
+        .unwrap_or(0)
+}
+
+/// The 16 bytes of a trace id, most significant first.
+fn trace_id_bytes(id: TraceId) -> [u8; 16] {
+    id.get().to_be_bytes()
+}
+
+/// A `Span`'s fields; zero values are left out, as proto3 writes them.
+fn write_span(out: &mut Vec<u8>, span: &FinishedSpan, semantic_names: bool) {
+    let context = span.context();
+    bytes(out, 1, &trace_id_bytes(context.trace_id()));
+    bytes(out, 2, &context.span_id().get().to_be_bytes());
+    if let Some(trace_state) = context.trace_state().header() {
+        bytes(out, 3, trace_state.as_bytes());
+    }
+    if let Some(parent) = span.parent_id() {
+        bytes(out, 4, &parent.get().to_be_bytes());
+    }
+    bytes(out, 5, span.operation_name().as_bytes());
+    let kind = kind_of(span);
+    uint(out, 6, kind.into());
+    fixed64(out, 7, nanos(span.start_time()));
+    fixed64(out, 8, nanos(span.finish_time()));
+    for attribute in attributes(span, kind, semantic_names) {
+        message(out, 9, |out| write_attribute(out, attribute));
+    }
+    for log in span.logs() {
+        message(out, 11, |out| {
+            fixed64(out, 1, nanos(log.timestamp()));
+            bytes(out, 2, event_name(log).as_bytes());
+            for (key, value) in event_attributes(log) {
+                message(out, 3, |out| key_value(out, key, value));
+            }
+        });
+    }
+    for link in links(span) {
+        message(out, 13, |out| {
+            bytes(out, 1, &trace_id_bytes(link.trace_id()));
+            bytes(out, 2, &link.span_id().get().to_be_bytes());
+        });
+    }
+    if let Some((code, message_text)) = status(span) {
+        message(out, 15, |out| {
+            if let Some(text) = message_text {
+                bytes(out, 2, text.as_bytes());
+            }
+            uint(out, 3, code.into());
+        });
+    }
+    fixed32(out, 16, SAMPLED);
+}
+
+/// A `KeyValue`'s fields.
+fn write_attribute(out: &mut Vec<u8>, attribute: Attribute<'_>) {
+    match attribute {
+        Attribute::Value(key, value) => key_value(out, key, value),
+        Attribute::Text(key, text) => string_key_value(out, key, text),
+        Attribute::NumberText(key, number) => {
+            string_key_value(out, key, itoa::Buffer::new().format(number));
+        }
+    }
+}
+
+/// A `KeyValue`'s fields, the value as the `AnyValue` of its type.
+fn key_value(out: &mut Vec<u8>, key: &str, value: &Value) {
+    bytes(out, 1, key.as_bytes());
+    message(out, 2, |out| match value {
+        Value::String(text) => bytes(out, 1, text.as_bytes()),
+        Value::Bool(flag) => boolean(out, 2, *flag),
+        Value::I64(number) => int64(out, 3, *number),
+        Value::F64(number) => double(out, 4, *number),
+    });
+}
+
+/// A `KeyValue`'s fields, with a string value.
+fn string_key_value(out: &mut Vec<u8>, key: &str, value: &str) {
+    bytes(out, 1, key.as_bytes());
+    message(out, 2, |out| bytes(out, 1, value.as_bytes()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_success_is_read_and_bad_answers_count_nothing() {
+        let mut answer = Vec::new();
+        message(&mut answer, 1, |out| {
+            int64(out, 1, 7);
+            bytes(out, 2, b"too old");
+        });
+        assert_eq!(rejected_spans(&answer), 7);
+        let mut negative = Vec::new();
+        message(&mut negative, 1, |out| int64(out, 1, -3));
+        assert_eq!(rejected_spans(&negative), 0);
+        assert_eq!(rejected_spans(b""), 0);
+        assert_eq!(rejected_spans(b"{\"partialSuccess\":{}}"), 0);
+        assert_eq!(rejected_spans(&answer[..answer.len() - 3]), 0);
+    }
+
+    #[test]
+    fn trace_ids_are_sixteen_bytes_high_half_first() {
+        let id = TraceId::new(0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10).unwrap();
+        assert_eq!(
+            trace_id_bytes(id),
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
+        );
+    }
+}

@@ -1,0 +1,203 @@
+//! OTLP/gRPC: the reporter calls `TraceService/Export` on a tonic server built from the
+//! official `opentelemetry-proto` definitions, which decodes every message itself.
+#![cfg(feature = "reporter")]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http::{HeaderName, HeaderValue};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use opentracing_core::Tracer;
+use opentracing_core::reference::ReferenceTracer;
+use opentracing_core::report::{
+    Compression, Executor, ExportErrorKind, Otlp, OtlpProtocol, Reporter, ReporterBuilder,
+};
+use tonic::codec::CompressionEncoding;
+use tonic::transport::server::TcpIncoming;
+use tonic::{Request, Response, Status};
+
+const KEY: &str = "SECRET-GRPC-KEY-0815";
+
+/// What the collector answers, and what it received.
+#[derive(Clone, Default)]
+struct Collector {
+    received: Arc<Mutex<Vec<ExportTraceServiceRequest>>>,
+    keys: Arc<Mutex<Vec<Option<String>>>>,
+    answer: Answer,
+}
+
+#[derive(Clone, Copy, Default)]
+enum Answer {
+    #[default]
+    Accept,
+    RejectOne,
+    Unavailable,
+}
+
+#[tonic::async_trait]
+impl TraceService for Collector {
+    async fn export(
+        &self,
+        request: Request<ExportTraceServiceRequest>,
+    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
+        let key = request.metadata().get("x-api-key");
+        let key = key.and_then(|key| key.to_str().ok()).map(str::to_owned);
+        self.keys.lock().unwrap().push(key);
+        self.received.lock().unwrap().push(request.into_inner());
+        match self.answer {
+            Answer::Accept => Ok(Response::new(ExportTraceServiceResponse::default())),
+            Answer::RejectOne => Ok(Response::new(ExportTraceServiceResponse {
+                partial_success: Some(ExportTracePartialSuccess {
+                    rejected_spans: 1,
+                    error_message: "too old".into(),
+                }),
+            })),
+            Answer::Unavailable => Err(Status::unavailable("collector is restarting")),
+        }
+    }
+}
+
+/// Serves `collector` on a free port of 127.0.0.1, taking gzip; its address.
+async fn serve(collector: Collector) -> http::Uri {
+    serve_service(TraceServiceServer::new(collector).accept_compressed(CompressionEncoding::Gzip))
+        .await
+}
+
+async fn serve_service(service: TraceServiceServer<Collector>) -> http::Uri {
+    let incoming = TcpIncoming::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let address = incoming.local_addr().unwrap();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming(incoming),
+    );
+    format!("http://{address}").parse().unwrap()
+}
+
+fn builder(endpoint: http::Uri) -> ReporterBuilder<Otlp> {
+    Reporter::builder(endpoint, Otlp::new("shop").protocol(OtlpProtocol::Grpc))
+        .batch_delay(Duration::from_secs(60))
+}
+
+/// Reports spans named `names` and flushes.
+async fn report(builder: ReporterBuilder<Otlp>, names: &[&str]) -> Reporter {
+    let reporter = builder
+        .start(Executor::Tokio(tokio::runtime::Handle::current()))
+        .unwrap();
+    let tracer = ReferenceTracer::new("shop", Arc::new(reporter.clone()));
+    for name in names {
+        tracer.start_span(name.to_string()).finish();
+    }
+    reporter.flush(Duration::from_secs(30)).await;
+    reporter
+}
+
+fn span_names(collector: &Collector) -> Vec<String> {
+    let received = collector.received.lock().unwrap();
+    received
+        .iter()
+        .flat_map(|request| &request.resource_spans)
+        .flat_map(|resource| &resource.scope_spans)
+        .flat_map(|scope| &scope.spans)
+        .map(|span| span.name.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spans_reach_a_grpc_collector_plain_and_gzip_with_the_key() {
+    for compression in [Compression::None, Compression::Gzip] {
+        let collector = Collector::default();
+        let endpoint = serve(collector.clone()).await;
+        let mut value = HeaderValue::from_static(KEY);
+        value.set_sensitive(true);
+        let builder = builder(endpoint)
+            .compression(compression)
+            .header(HeaderName::from_static("x-api-key"), value);
+        let reporter = report(builder, &["checkout", "pay"]).await;
+        let metrics = reporter.metrics();
+        assert_eq!(metrics.spans_sent, 2, "{:?}", reporter.last_error());
+        assert_eq!(metrics.dropped(), 0);
+        let mut names = span_names(&collector);
+        names.sort();
+        assert_eq!(names, ["checkout", "pay"], "{compression:?}");
+        assert_eq!(*collector.keys.lock().unwrap(), [Some(KEY.to_owned())]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gzip_is_what_a_collector_without_it_refuses() {
+    let collector = Collector::default();
+    let endpoint = serve_service(TraceServiceServer::new(collector.clone())).await;
+    let builder = builder(endpoint).compression(Compression::Gzip);
+    let reporter = report(builder, &["checkout"]).await;
+    assert_eq!(
+        reporter.last_error().unwrap().kind(),
+        ExportErrorKind::GrpcStatus(12),
+        "UNIMPLEMENTED: the message was compressed"
+    );
+    assert!(span_names(&collector).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grpc_error_status_is_a_counted_failure() {
+    let collector = Collector {
+        answer: Answer::Unavailable,
+        ..Collector::default()
+    };
+    let endpoint = serve(collector.clone()).await;
+    let reporter = report(builder(endpoint), &["checkout"]).await;
+    let metrics = reporter.metrics();
+    assert_eq!(metrics.spans_sent, 0);
+    assert_eq!(metrics.dropped_send_failure, 1);
+    let error = reporter.last_error().unwrap();
+    assert_eq!(error.kind(), ExportErrorKind::GrpcStatus(14));
+    assert_eq!(
+        error.to_string(),
+        "the collector answered gRPC status 14 (UNAVAILABLE)"
+    );
+    assert_eq!(span_names(&collector), ["checkout"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spans_the_collector_rejects_are_counted() {
+    let collector = Collector {
+        answer: Answer::RejectOne,
+        ..Collector::default()
+    };
+    let endpoint = serve(collector.clone()).await;
+    let reporter = report(builder(endpoint), &["a", "b", "c"]).await;
+    let metrics = reporter.metrics();
+    assert_eq!(metrics.spans_sent, 2);
+    assert_eq!(metrics.dropped_send_failure, 1);
+    assert_eq!(
+        reporter.last_error().unwrap().kind(),
+        ExportErrorKind::Rejected {
+            rejected: 1,
+            spans: 3
+        }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_does_not_speak_grpc_is_a_failure() {
+    // An HTTP/1.1-only listener: the HTTP/2 connection preface is refused.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            use tokio::io::AsyncWriteExt;
+            let _ = stream
+                .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    let endpoint = format!("http://{address}").parse().unwrap();
+    let reporter = report(builder(endpoint), &["checkout"]).await;
+    assert_eq!(reporter.metrics().dropped_send_failure, 1);
+    assert!(reporter.last_error().is_some());
+}
