@@ -8,6 +8,7 @@ use smallvec::SmallVec;
 
 use crate::context::SpanContext;
 use crate::ids::SpanId;
+use crate::limits::SpanLimits;
 use crate::references::SpanReference;
 use crate::value::Value;
 
@@ -71,6 +72,11 @@ pub(crate) struct SpanData {
     pub(crate) service_name: Option<Arc<str>>,
     pub(crate) tags: Tags,
     pub(crate) logs: Vec<LogRecord>,
+    pub(crate) limits: SpanLimits,
+    /// The tags hold each key once: set when they first reach the limit.
+    pub(crate) tags_deduplicated: bool,
+    pub(crate) dropped_tags: u32,
+    pub(crate) dropped_logs: u32,
     pub(crate) start_time: SystemTime,
     /// The monotonic reading at the start, when the start time was not given explicitly.
     pub(crate) start_tick: Option<std::time::Instant>,
@@ -86,12 +92,52 @@ impl SpanData {
         }
     }
 
-    /// Sets a tag; a repeated key's latest value wins.
+    /// Sets a tag; a repeated key's latest value wins. Within the limits: a string value
+    /// is cut, and a new key past the most kept is dropped and counted.
     pub(crate) fn set_tag(&mut self, key: Key, value: Value) {
+        let value = self.limits.cut(value);
+        let max = self.limits.tags() as usize;
+        if self.tags.len() >= max && !self.tags_deduplicated {
+            // From here on each key is kept once, so repeats cannot grow the tags.
+            let mut at = 0;
+            while at < self.tags.len() {
+                let key = &self.tags[at].0;
+                if self.tags[at + 1..].iter().any(|(later, _)| later == key) {
+                    self.tags.remove(at);
+                } else {
+                    at += 1;
+                }
+            }
+            self.tags_deduplicated = true;
+        }
+        if self.tags_deduplicated {
+            if let Some(at) = self.tags.iter().position(|(kept, _)| *kept == key) {
+                self.tags.remove(at);
+            } else if self.tags.len() >= max {
+                self.dropped_tags = self.dropped_tags.saturating_add(1);
+                return;
+            }
+        }
         if self.tags.len() == self.tags.inline_size() {
             self.tags.reserve_exact(SPILL_CAPACITY - self.tags.len());
         }
         self.tags.push((key, value));
+    }
+
+    /// Adds a log; past the most kept it is dropped and counted. String values are cut.
+    pub(crate) fn push_log(&mut self, timestamp: SystemTime, mut fields: Vec<(Key, Value)>) {
+        if self.logs.len() >= self.limits.logs() as usize {
+            self.dropped_logs = self.dropped_logs.saturating_add(1);
+            return;
+        }
+        if self.limits.value_chars().is_some() {
+            for (_, value) in &mut fields {
+                *value = self
+                    .limits
+                    .cut(std::mem::replace(value, Value::Bool(false)));
+            }
+        }
+        self.logs.push(LogRecord::new(timestamp, fields));
     }
 
     /// The error record of a span whose thread panicked.
@@ -101,7 +147,7 @@ impl SpanData {
             (crate::logs::EVENT.into(), "error".into()),
             (crate::logs::MESSAGE.into(), "panicked".into()),
         ];
-        self.logs.push(LogRecord::new(SystemTime::now(), fields));
+        self.push_log(SystemTime::now(), fields);
     }
 }
 
@@ -179,6 +225,16 @@ impl FinishedSpan {
         &self.data.logs
     }
 
+    /// How many new tag keys the span dropped past its [limits](crate::SpanLimits).
+    pub fn dropped_tags(&self) -> u32 {
+        self.data.dropped_tags
+    }
+
+    /// How many logs the span dropped past its [limits](crate::SpanLimits).
+    pub fn dropped_logs(&self) -> u32 {
+        self.data.dropped_logs
+    }
+
     /// When the span started.
     pub fn start_time(&self) -> SystemTime {
         self.data.start_time
@@ -194,5 +250,30 @@ impl FinishedSpan {
         self.finish_time
             .duration_since(self.data.start_time)
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::SpanOptions;
+
+    #[test]
+    fn repeated_and_new_keys_never_grow_the_tags_past_the_limit() {
+        let mut options = SpanOptions::new("op");
+        options.set_limits(SpanLimits::default().max_tags(8));
+        let mut data = options.into_data();
+        for round in 0..10_000 {
+            data.set_tag(format!("key{}", round % 20).into(), round.into());
+            assert!(data.tags.len() <= 8, "{}", data.tags.len());
+        }
+        let mut options = SpanOptions::new("op");
+        options.set_limits(SpanLimits::default().max_logs(3));
+        let mut data = options.into_data();
+        for _ in 0..10_000 {
+            data.record_panic();
+        }
+        assert_eq!((data.logs.len(), data.dropped_logs), (3, 9_997));
+        assert!(data.tags.len() <= 128);
     }
 }

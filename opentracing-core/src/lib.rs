@@ -90,6 +90,7 @@ mod global;
 mod ids;
 mod instrument;
 mod kv;
+mod limits;
 pub mod logs;
 mod noop;
 mod options;
@@ -130,6 +131,7 @@ pub use global::reset_global_tracer;
 pub use global::{GlobalTracer, global_tracer, is_global_tracer_registered, set_global_tracer};
 pub use ids::{SpanId, TraceId};
 pub use instrument::{Instrument, Instrumented, in_span};
+pub use limits::SpanLimits;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub use mock::MockTracer;

@@ -9,6 +9,7 @@ use smallvec::SmallVec;
 use crate::context::SpanContext;
 use crate::extracted::{Decision, Extracted};
 use crate::finished::{Key, SpanData, Tags, latest_tags};
+use crate::limits::SpanLimits;
 use crate::references::{IntoReferenced, Reference, ReferenceType, SpanReference};
 use crate::scope::{Scope, ScopeManager};
 use crate::span::Span;
@@ -26,6 +27,7 @@ pub struct SpanOptions {
     new_trace: bool,
     parent_decision: Option<Decision>,
     service_name: Option<Arc<str>>,
+    limits: SpanLimits,
 }
 
 impl SpanOptions {
@@ -41,6 +43,7 @@ impl SpanOptions {
             new_trace: false,
             parent_decision: None,
             service_name: None,
+            limits: SpanLimits::default(),
         }
     }
 
@@ -125,16 +128,34 @@ impl SpanOptions {
                 (now, Some(tick))
             }
         };
-        SpanData {
+        let mut data = SpanData {
             operation_name: self.operation_name,
             references: self.references.iter().map(SpanReference::from).collect(),
             new_trace: self.new_trace,
             service_name: self.service_name,
-            tags: self.tags,
+            tags: Tags::new(),
             logs: Vec::new(),
+            limits: self.limits,
+            tags_deduplicated: false,
+            dropped_tags: 0,
+            dropped_logs: 0,
             start_time,
             start_tick,
+        };
+        if self.limits.value_chars().is_none() && self.tags.len() <= self.limits.tags() as usize {
+            data.tags = self.tags;
+        } else {
+            for (key, value) in self.tags {
+                data.set_tag(key, value);
+            }
         }
+        data
+    }
+
+    /// Bounds what the span keeps ([`SpanLimits::default`] unless set): for a tracer with
+    /// limits of its own, before it starts the span.
+    pub fn set_limits(&mut self, limits: SpanLimits) {
+        self.limits = limits;
     }
 
     /// Names the service the span belongs to, which recorders and reporters write

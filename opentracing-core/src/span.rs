@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use crate::context::SpanContext;
-use crate::finished::{FinishedSpan, Key, LogRecord, SpanData};
+use crate::finished::{FinishedSpan, Key, SpanData};
 use crate::ids::SpanId;
 use crate::options::SpanOptions;
 use crate::recorder::Recorder;
@@ -171,7 +171,7 @@ impl Span {
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect();
-            data.logs.push(LogRecord::new(timestamp, fields));
+            data.push_log(timestamp, fields);
         })
     }
 
@@ -187,7 +187,7 @@ impl Span {
                 (logs::MESSAGE.into(), error.to_string().into()),
                 (logs::ERROR_OBJECT.into(), format!("{error:?}").into()),
             ];
-            data.logs.push(LogRecord::new(SystemTime::now(), fields));
+            data.push_log(SystemTime::now(), fields);
         })
     }
 

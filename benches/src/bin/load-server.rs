@@ -3,7 +3,9 @@
 //! reporter mode reports to.
 //!
 //! `load-server <mode> [collector address]`, where mode is `bare`, `empty-layer`,
-//! `tower-http`, `otel`, `ours-noop`, `ours-discard`, `ours-reference` or `collector`. It
+//! `tower-http`, `otel`, `ours-noop`, `ours-discard`, `ours-reference` (reporting Zipkin
+//! JSON), `ours-otlp-json`, `ours-otlp-protobuf`, `ours-otlp-gzip` (protobuf, gzipped) or
+//! `collector`. It
 //! prints `listening on <address>` once ready, on one thread (the harness pins it to a core).
 #![allow(clippy::print_stdout)]
 
@@ -21,7 +23,7 @@ use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
 use opentracing_core::Discard;
 use opentracing_core::NoopTracer;
 use opentracing_core::reference::ReferenceTracer;
-use opentracing_core::report::{Executor, Reporter, ZipkinJson};
+use opentracing_core::report::{Compression, Executor, Otlp, OtlpProtocol, Reporter, ZipkinJson};
 use peer_benches::app;
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
@@ -50,9 +52,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "empty-layer" => app().layer(tower::util::MapResponseLayer::new(
             |response: axum::response::Response| response,
         )),
-        "collector" => {
-            Router::new().route("/api/v2/spans", post(|| async { StatusCode::ACCEPTED }))
-        }
+        "collector" => Router::new()
+            .route("/api/v2/spans", post(|| async { StatusCode::ACCEPTED }))
+            .route("/v1/traces", post(|| async { StatusCode::OK })),
         "tower-http" => {
             // The usual setup: tower-http's spans and events, formatted by tracing-subscriber
             // (to a sink, so the terminal is not measured).
@@ -82,17 +84,42 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let tracer = ReferenceTracer::new("load", Arc::new(Discard));
             app().layer(tracing_axum::layer_with(tracer))
         }
-        "ours-reference" => {
-            let collector = collector.ok_or("ours-reference needs the collector's address")?;
-            let endpoint = format!("http://{collector}/api/v2/spans").parse()?;
-            let reporter =
-                Reporter::builder(endpoint, ZipkinJson::new("load")).start(Executor::OwnThread)?;
-            let tracer = ReferenceTracer::new("load", Arc::new(reporter.clone()));
-            _guards.push(Box::new(reporter));
-            app().layer(tracing_axum::layer_with(tracer))
+        "ours-reference" | "ours-otlp-json" | "ours-otlp-protobuf" | "ours-otlp-gzip" => {
+            let collector = collector.ok_or("the reporting modes need the collector's address")?;
+            let otlp: http::Uri = format!("http://{collector}/v1/traces").parse()?;
+            let zipkin = format!("http://{collector}/api/v2/spans").parse()?;
+            let protobuf = Otlp::new("load");
+            let reporter = match mode.as_str() {
+                "ours-otlp-json" => {
+                    let json = protobuf.protocol(OtlpProtocol::HttpJson);
+                    Reporter::builder(otlp, json).start(Executor::OwnThread)?
+                }
+                "ours-otlp-protobuf" => {
+                    Reporter::builder(otlp, protobuf).start(Executor::OwnThread)?
+                }
+                "ours-otlp-gzip" => Reporter::builder(otlp, protobuf)
+                    .compression(Compression::Gzip)
+                    .start(Executor::OwnThread)?,
+                _ => {
+                    Reporter::builder(zipkin, ZipkinJson::new("load")).start(Executor::OwnThread)?
+                }
+            };
+            traced(reporter, &mut _guards)
         }
         other => return Err(format!("unknown mode {other}").into()),
     };
+    serve(app)
+}
+
+/// The app traced by a reference tracer reporting to `reporter`, kept in `guards`.
+fn traced(reporter: Reporter, guards: &mut Vec<Box<dyn std::any::Any>>) -> Router {
+    let tracer = ReferenceTracer::new("load", Arc::new(reporter.clone()));
+    guards.push(Box::new(reporter));
+    app().layer(tracing_axum::layer_with(tracer))
+}
+
+/// Serves `app` on a free port of 127.0.0.1, on this thread.
+fn serve(app: Router) -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

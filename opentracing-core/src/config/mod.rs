@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod exporter;
+mod limits;
 mod propagators;
 mod sampler;
 mod vars;
@@ -19,6 +20,7 @@ pub use warnings::ConfigWarning;
 use self::exporter::{ExportSettings, export_settings};
 use self::sampler::with_sampler;
 use self::vars::{Vars, key_values};
+use crate::limits::SpanLimits;
 use crate::recorder::{Discard, Fanout, Recorder};
 use crate::reference::{NeverSample, Propagator, ReferenceTracer, ReferenceTracerBuilder};
 use crate::report::{Encoder, Executor, Otlp, Reporter, ReporterBuilder, StartError, ZipkinJson};
@@ -48,6 +50,9 @@ use crate::report::{Encoder, Executor, Otlp, Reporter, ReporterBuilder, StartErr
 /// | `OTEL_BSP_EXPORT_TIMEOUT` | a request's timeout, in ms | 10000 |
 /// | `OTEL_BSP_MAX_QUEUE_SIZE` | the queue's bound, in spans | 10000 |
 /// | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | a batch's bound, in spans | 512 |
+/// | `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT` (else `OTEL_ATTRIBUTE_COUNT_LIMIT`) | the most tags a span keeps | 128 |
+/// | `OTEL_SPAN_EVENT_COUNT_LIMIT` | the most logs a span keeps | 128 |
+/// | `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT` (else `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`) | the most characters kept of a string tag or log value | unbounded |
 ///
 /// Numbers are whole, from 1 to 10 000 000. A value that cannot be used is an error naming
 /// the variable, at start-up (never quoting a header value or an endpoint, which may hold
@@ -86,6 +91,7 @@ pub struct EnvConfig {
     request_timeout: Option<Duration>,
     max_queue_spans: Option<usize>,
     max_batch_spans: Option<usize>,
+    span_limits: SpanLimits,
     /// Recorders that get every span too.
     also: Fanout,
     warnings: Vec<ConfigWarning>,
@@ -199,6 +205,7 @@ impl EnvConfig {
             max_batch_spans: vars
                 .number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE")?
                 .map(|n| n as usize),
+            span_limits: limits::span_limits(&vars)?,
             also: Fanout::new(),
             warnings,
         };
@@ -307,7 +314,14 @@ impl EnvConfig {
                 .sampler(NeverSample)
                 .propagator(Propagator::empty().w3c_baggage(false));
         }
-        with_sampler(builder, self.sampler).propagator(self.propagator.clone())
+        with_sampler(builder, self.sampler)
+            .propagator(self.propagator.clone())
+            .span_limits(self.span_limits)
+    }
+
+    /// What each span keeps at most.
+    pub fn span_limits(&self) -> SpanLimits {
+        self.span_limits
     }
 
     /// The tracer and its reporter in one call: spans go to the reporter when an exporter

@@ -104,15 +104,17 @@ const NOT_APPLIED: &[(&str, &str)] = &[
         "OTEL_EXPORTER_OTLP_TRACES_INSECURE",
         "it applies to OTLP/gRPC only",
     ),
-    ("OTEL_ATTRIBUTE_", "span limits are not applied yet"),
-    ("OTEL_SPAN_", "span limits are not applied yet"),
     (
-        "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT",
-        "span limits are not applied yet",
+        "OTEL_SPAN_LINK_COUNT_LIMIT",
+        "a span keeps every reference it was started with",
     ),
     (
         "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT",
-        "span limits are not applied yet",
+        "references carry no attributes",
+    ),
+    (
+        "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT",
+        "a log keeps all its fields (their values are cut by the value length limit)",
     ),
     (
         "OTEL_LOG_LEVEL",
@@ -130,7 +132,11 @@ const NOT_APPLIED: &[(&str, &str)] = &[
 pub(super) fn warnings(vars: &Vars) -> Vec<ConfigWarning> {
     vars.names()
         .into_iter()
-        .filter(|name| name.starts_with("OTEL_") && !APPLIED.contains(name))
+        .filter(|name| {
+            name.starts_with("OTEL_")
+                && !APPLIED.contains(name)
+                && !super::limits::VARIABLES.contains(name)
+        })
         .map(|name| ConfigWarning {
             variable: name.to_owned(),
             reason: NOT_APPLIED
@@ -154,6 +160,7 @@ mod tests {
             ("OTEL_SERVICE_NAME", "shop"),
             ("OTEL_METRICS_EXPORTER", "otlp"),
             ("OTEL_SPAN_EVENT_COUNT_LIMIT", "10"),
+            ("OTEL_SPAN_LINK_COUNT_LIMIT", "10"),
             ("OTEL_SERVICE_NAM", "typo"),
             ("OTEL_SERVICE_NAM", "again"),
             ("PATH", "/bin"),
@@ -174,8 +181,8 @@ mod tests {
                     "it is not an OpenTelemetry SDK variable (a typo?)"
                 ),
                 (
-                    "OTEL_SPAN_EVENT_COUNT_LIMIT".to_owned(),
-                    "span limits are not applied yet"
+                    "OTEL_SPAN_LINK_COUNT_LIMIT".to_owned(),
+                    "a span keeps every reference it was started with"
                 ),
             ]
         );

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::context::SpanContext;
 use crate::extracted::{Decision, Extracted};
 use crate::ids::{SpanId, TraceId};
+use crate::limits::SpanLimits;
 use crate::options::SpanOptions;
 use crate::propagation::{
     ExtractCarrier, InjectCarrier, PropagationError, extract_standard, inject_standard,
@@ -48,6 +49,7 @@ struct Inner {
     sampler: Box<dyn Sampler>,
     propagator: Propagator,
     join_shared_spans: bool,
+    limits: SpanLimits,
 }
 
 impl ReferenceTracer {
@@ -69,6 +71,7 @@ impl ReferenceTracer {
                 sampler: Box::new(ParentBased::new(AlwaysSample)),
                 propagator: Propagator::new(),
                 join_shared_spans: false,
+                limits: SpanLimits::default(),
             },
         }
     }
@@ -138,6 +141,7 @@ impl Tracer for ReferenceTracer {
     fn start_span_with_options(&self, mut options: SpanOptions) -> Span {
         let context = self.context_for(&mut options);
         options.set_service_name(self.inner.service_name.clone());
+        options.set_limits(self.inner.limits);
         Span::new(context, options, self.inner.recorder.clone())
     }
 
@@ -205,6 +209,12 @@ impl ReferenceTracerBuilder {
         }
         self.inner.join_shared_spans = join;
         Ok(self)
+    }
+
+    /// What each span keeps at most (default: [`SpanLimits::default`]).
+    pub fn span_limits(mut self, limits: SpanLimits) -> Self {
+        self.inner.limits = limits;
+        self
     }
 
     /// The tracer.

@@ -13,57 +13,93 @@ enum WireType {
 }
 
 /// Appends `value` as a base-128 varint.
-pub(crate) fn varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        out.push(value as u8 | 0x80);
-        value >>= 7;
+#[inline(always)]
+pub(crate) fn varint(out: &mut Vec<u8>, value: u64) {
+    if value < 0x80 {
+        out.push(value as u8);
+    } else {
+        let (bytes, len) = long_varint(value);
+        out.extend_from_slice(&bytes[..len]);
     }
-    out.push(value as u8);
 }
 
+/// The bytes of a varint, and how many there are.
+fn long_varint(mut value: u64) -> ([u8; 10], usize) {
+    let mut bytes = [0; 10];
+    let mut len = 0;
+    while value >= 0x80 {
+        bytes[len] = value as u8 | 0x80;
+        len += 1;
+        value >>= 7;
+    }
+    bytes[len] = value as u8;
+    (bytes, len + 1)
+}
+
+#[inline(always)]
 fn key(out: &mut Vec<u8>, field: u32, wire_type: WireType) {
     varint(out, u64::from(field) << 3 | wire_type as u64);
 }
 
 /// Appends a `uint32`, `uint64` or enum field.
+#[inline(always)]
 pub(crate) fn uint(out: &mut Vec<u8>, field: u32, value: u64) {
     key(out, field, WireType::Varint);
     varint(out, value);
 }
 
 /// Appends an `int64` field (negative numbers take ten bytes, as the format says).
+#[inline(always)]
 pub(crate) fn int64(out: &mut Vec<u8>, field: u32, value: i64) {
     uint(out, field, value as u64);
 }
 
 /// Appends a `bool` field.
+#[inline(always)]
 pub(crate) fn boolean(out: &mut Vec<u8>, field: u32, value: bool) {
     uint(out, field, value.into());
 }
 
 /// Appends a `double` field.
+#[inline(always)]
 pub(crate) fn double(out: &mut Vec<u8>, field: u32, value: f64) {
     key(out, field, WireType::Fixed64);
     out.extend_from_slice(&value.to_le_bytes());
 }
 
 /// Appends a `fixed64` field.
+#[inline(always)]
 pub(crate) fn fixed64(out: &mut Vec<u8>, field: u32, value: u64) {
     key(out, field, WireType::Fixed64);
     out.extend_from_slice(&value.to_le_bytes());
 }
 
 /// Appends a `fixed32` field.
+#[inline(always)]
 pub(crate) fn fixed32(out: &mut Vec<u8>, field: u32, value: u32) {
     key(out, field, WireType::Fixed32);
     out.extend_from_slice(&value.to_le_bytes());
 }
 
 /// Appends a `bytes` or `string` field.
+#[inline(always)]
 pub(crate) fn bytes(out: &mut Vec<u8>, field: u32, value: &[u8]) {
-    key(out, field, WireType::Len);
-    varint(out, value.len() as u64);
+    len_prefix(out, field, value.len());
     out.extend_from_slice(value);
+}
+
+/// Appends the key and length of a length-delimited field, whose `len` bytes the caller
+/// appends next.
+#[inline(always)]
+pub(crate) fn len_prefix(out: &mut Vec<u8>, field: u32, len: usize) {
+    key(out, field, WireType::Len);
+    varint(out, len as u64);
+}
+
+/// The length of `value` as a varint.
+#[inline(always)]
+pub(crate) const fn varint_len(value: u64) -> usize {
+    (64 - (value | 1).leading_zeros() as usize).div_ceil(7)
 }
 
 /// Appends an embedded message field whose fields `write` appends. Its length goes first:
@@ -76,11 +112,13 @@ pub(crate) fn message(out: &mut Vec<u8>, field: u32, write: impl FnOnce(&mut Vec
     let len = out.len() - at - 1;
     if len < 0x80 {
         out[at] = len as u8;
-    } else {
-        let mut prefix = Vec::with_capacity(10);
-        varint(&mut prefix, len as u64);
-        out.splice(at..=at, prefix);
+        return;
     }
+    let (prefix, prefix_len) = long_varint(len as u64);
+    let end = out.len();
+    out.resize(end + prefix_len - 1, 0);
+    out.copy_within(at + 1..end, at + prefix_len);
+    out[at..at + prefix_len].copy_from_slice(&prefix[..prefix_len]);
 }
 
 /// A field read from a message: its number and its value, if of a wire type kept.
@@ -152,6 +190,24 @@ mod tests {
             let mut read = &out[..];
             assert_eq!(read_varint(&mut read), Some(value));
             assert!(read.is_empty());
+        }
+    }
+
+    #[test]
+    fn varint_lengths_are_what_is_written() {
+        for value in [
+            0,
+            1,
+            127,
+            128,
+            16_383,
+            16_384,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            let mut out = Vec::new();
+            varint(&mut out, value);
+            assert_eq!(varint_len(value), out.len(), "{value}");
         }
     }
 

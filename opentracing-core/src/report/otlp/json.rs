@@ -2,8 +2,8 @@
 //! times as decimal strings, lowerCamelCase keys.
 
 use super::{
-    SAMPLED, SCOPE, ServiceSpans, attributes, event_attributes, event_name, kind_of, links, nanos,
-    status,
+    SAMPLED, SCOPE, ServiceSpans, event_attributes, event_name, for_each_attribute, kind_of, links,
+    nanos, status,
 };
 use crate::finished::FinishedSpan;
 use crate::ids::{SpanId, TraceId};
@@ -110,12 +110,16 @@ fn write_span(out: &mut Vec<u8>, span: &FinishedSpan, semantic_names: bool) {
     time(out, span.start_time());
     out.extend_from_slice(b",\"endTimeUnixNano\":");
     time(out, span.finish_time());
-    list(
-        out,
-        "attributes",
-        attributes(span, kind, semantic_names),
-        write_attribute,
-    );
+    let mut attributes = List::new("attributes");
+    for_each_attribute(span, kind, semantic_names, |attribute| {
+        attributes.item(out);
+        write_attribute(out, attribute);
+    });
+    attributes.end(out);
+    if span.dropped_tags() > 0 {
+        out.extend_from_slice(b",\"droppedAttributesCount\":");
+        decimal(out, span.dropped_tags().into());
+    }
     list(out, "events", span.logs(), |out, log| {
         out.extend_from_slice(b"{\"timeUnixNano\":");
         time(out, log.timestamp());
@@ -131,6 +135,10 @@ fn write_span(out: &mut Vec<u8>, span: &FinishedSpan, semantic_names: bool) {
         );
         out.push(b'}');
     });
+    if span.dropped_logs() > 0 {
+        out.extend_from_slice(b",\"droppedEventsCount\":");
+        decimal(out, span.dropped_logs().into());
+    }
     list(out, "links", links(span), |out, link| {
         out.extend_from_slice(b"{\"traceId\":");
         trace_id(out, link.trace_id());
@@ -153,23 +161,49 @@ fn write_span(out: &mut Vec<u8>, span: &FinishedSpan, semantic_names: bool) {
 /// Appends `,"name":[...]` with each item written by `write`; nothing for no items.
 fn list<T>(
     out: &mut Vec<u8>,
-    name: &str,
+    name: &'static str,
     items: impl IntoIterator<Item = T>,
     mut write: impl FnMut(&mut Vec<u8>, T),
 ) {
-    let mut separator = b'[';
+    let mut list = List::new(name);
     for item in items {
-        if separator == b'[' {
-            out.extend_from_slice(b",\"");
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b"\":");
-        }
-        out.push(separator);
-        separator = b',';
+        list.item(out);
         write(out, item);
     }
-    if separator == b',' {
-        out.push(b']');
+    list.end(out);
+}
+
+/// A list written item by item: `,"name":[` before the first, `,` between, `]` after the
+/// last; nothing for no items.
+struct List {
+    name: &'static str,
+    started: bool,
+}
+
+impl List {
+    fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            started: false,
+        }
+    }
+
+    /// Appends what goes before an item.
+    fn item(&mut self, out: &mut Vec<u8>) {
+        if self.started {
+            out.push(b',');
+        } else {
+            self.started = true;
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(self.name.as_bytes());
+            out.extend_from_slice(b"\":[");
+        }
+    }
+
+    fn end(self, out: &mut Vec<u8>) {
+        if self.started {
+            out.push(b']');
+        }
     }
 }
 

@@ -4,12 +4,9 @@
 mod json;
 mod protobuf;
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 use std::time::SystemTime;
-
-use smallvec::SmallVec;
 
 use super::encoder::{Encoder, error_of, is_explicit_success, since_epoch};
 use super::resource::Resource;
@@ -157,21 +154,21 @@ impl Otlp {
         self
     }
 
-    /// The spans by service, each with its resource's attributes.
+    /// The spans by service, in the order services first appear (a batch has few).
     fn by_service<'a>(&'a self, spans: &'a [FinishedSpan]) -> Vec<ServiceSpans<'a>> {
-        let mut by_service: BTreeMap<&str, Vec<&FinishedSpan>> = BTreeMap::new();
+        let mut groups: Vec<ServiceSpans<'a>> = Vec::new();
         for span in spans {
             let service = span.service_name().unwrap_or(&self.service_name);
-            by_service.entry(service).or_default().push(span);
+            match groups.iter_mut().find(|group| group.service == service) {
+                Some(group) => group.spans.push(span),
+                None => groups.push(ServiceSpans {
+                    service,
+                    resource: &self.resource,
+                    spans: vec![span],
+                }),
+            }
         }
-        by_service
-            .into_iter()
-            .map(|(service, spans)| ServiceSpans {
-                service,
-                resource: &self.resource,
-                spans,
-            })
-            .collect()
+        groups
     }
 }
 
@@ -252,25 +249,24 @@ fn kind_of(span: &FinishedSpan) -> u8 {
     }
 }
 
-/// The span's attributes: its tags but `span.kind` and `error`, renamed by the semantic
-/// conventions (with `error.type` on a failed span) when `semantic_names`.
-fn attributes(
-    span: &FinishedSpan,
+/// Gives `write` the span's attributes: its tags but `span.kind` and `error`, renamed by
+/// the semantic conventions (with `error.type` on a failed span) when `semantic_names`.
+fn for_each_attribute<'a>(
+    span: &'a FinishedSpan,
     kind: u8,
     semantic_names: bool,
-) -> SmallVec<[Attribute<'_>; 16]> {
-    if !semantic_names {
-        return span
-            .tags()
-            .filter(|(key, _)| !matches!(*key, tags::SPAN_KIND | tags::ERROR))
-            .map(|(key, value)| Attribute::Value(key, value))
-            .collect();
+    mut write: impl FnMut(Attribute<'a>),
+) {
+    if semantic_names {
+        let failed = error_of(span).is_some();
+        semconv::for_each_attribute(span, kind == 2, failed, write);
+    } else {
+        for (key, value) in span.tags() {
+            if !matches!(key, tags::SPAN_KIND | tags::ERROR) {
+                write(Attribute::Value(key, value));
+            }
+        }
     }
-    let mut attributes = semconv::attributes(span, kind == 2);
-    if error_of(span).is_some() && !attributes.iter().any(|a| a.key() == "error.type") {
-        attributes.push(semconv::error_type(span));
-    }
-    attributes
 }
 
 /// An event's name: the log's `event` field, else `log`.

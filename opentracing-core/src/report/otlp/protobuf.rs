@@ -2,13 +2,14 @@
 //! of `opentelemetry/proto/collector/trace/v1`, written field by field.
 
 use super::{
-    SAMPLED, SCOPE, ServiceSpans, attributes, event_attributes, event_name, kind_of, links, nanos,
-    status,
+    SAMPLED, SCOPE, ServiceSpans, event_attributes, event_name, for_each_attribute, kind_of, links,
+    nanos, status,
 };
 use crate::finished::FinishedSpan;
 use crate::ids::TraceId;
 use crate::report::protobuf_writer::{
-    Field, boolean, bytes, double, fields, fixed32, fixed64, int64, message, uint,
+    Field, boolean, bytes, double, fields, fixed32, fixed64, int64, len_prefix, message, uint,
+    varint_len,
 };
 use crate::report::semconv::Attribute;
 use crate::value::Value;
@@ -22,7 +23,7 @@ pub(super) fn encode(groups: &[ServiceSpans<'_>], semantic_names: bool, out: &mu
             message(out, 1, |out| {
                 for (key, value) in group.resource_attributes() {
                     // Resource.attributes
-                    message(out, 1, |out| string_key_value(out, key, value));
+                    key_value(out, 1, key, Any::Text(value));
                 }
             });
             // ResourceSpans.scope_spans
@@ -81,17 +82,27 @@ fn write_span(out: &mut Vec<u8>, span: &FinishedSpan, semantic_names: bool) {
     uint(out, 6, kind.into());
     fixed64(out, 7, nanos(span.start_time()));
     fixed64(out, 8, nanos(span.finish_time()));
-    for attribute in attributes(span, kind, semantic_names) {
-        message(out, 9, |out| write_attribute(out, attribute));
+    for_each_attribute(span, kind, semantic_names, |attribute| match attribute {
+        Attribute::Value(key, value) => key_value(out, 9, key, Any::of(value)),
+        Attribute::Text(key, text) => key_value(out, 9, key, Any::Text(text)),
+        Attribute::NumberText(key, number) => {
+            key_value(out, 9, key, Any::Text(itoa::Buffer::new().format(number)));
+        }
+    });
+    if span.dropped_tags() > 0 {
+        uint(out, 10, span.dropped_tags().into());
     }
     for log in span.logs() {
         message(out, 11, |out| {
             fixed64(out, 1, nanos(log.timestamp()));
             bytes(out, 2, event_name(log).as_bytes());
             for (key, value) in event_attributes(log) {
-                message(out, 3, |out| key_value(out, key, value));
+                key_value(out, 3, key, Any::of(value));
             }
         });
+    }
+    if span.dropped_logs() > 0 {
+        uint(out, 12, span.dropped_logs().into());
     }
     for link in links(span) {
         message(out, 13, |out| {
@@ -110,32 +121,63 @@ fn write_span(out: &mut Vec<u8>, span: &FinishedSpan, semantic_names: bool) {
     fixed32(out, 16, SAMPLED);
 }
 
-/// A `KeyValue`'s fields.
-fn write_attribute(out: &mut Vec<u8>, attribute: Attribute<'_>) {
-    match attribute {
-        Attribute::Value(key, value) => key_value(out, key, value),
-        Attribute::Text(key, text) => string_key_value(out, key, text),
-        Attribute::NumberText(key, number) => {
-            string_key_value(out, key, itoa::Buffer::new().format(number));
+/// An attribute's value, as an `AnyValue` holds it.
+#[derive(Clone, Copy)]
+enum Any<'a> {
+    Text(&'a str),
+    Bool(bool),
+    Int(i64),
+    Double(f64),
+}
+
+impl<'a> Any<'a> {
+    fn of(value: &'a Value) -> Self {
+        match value {
+            Value::String(text) => Self::Text(text),
+            Value::Bool(flag) => Self::Bool(*flag),
+            Value::I64(number) => Self::Int(*number),
+            Value::F64(number) => Self::Double(*number),
+        }
+    }
+
+    /// The length of the encoded `AnyValue`.
+    fn len(self) -> usize {
+        match self {
+            Self::Text(text) => 1 + varint_len(text.len() as u64) + text.len(),
+            Self::Bool(_) => 2,
+            Self::Int(number) => 1 + varint_len(number as u64),
+            Self::Double(_) => 9,
+        }
+    }
+
+    /// The `AnyValue`'s one field.
+    fn write(self, out: &mut Vec<u8>) {
+        match self {
+            Self::Text(text) => bytes(out, 1, text.as_bytes()),
+            Self::Bool(flag) => boolean(out, 2, flag),
+            Self::Int(number) => int64(out, 3, number),
+            Self::Double(number) => double(out, 4, number),
         }
     }
 }
 
-/// A `KeyValue`'s fields, the value as the `AnyValue` of its type.
-fn key_value(out: &mut Vec<u8>, key: &str, value: &Value) {
-    bytes(out, 1, key.as_bytes());
-    message(out, 2, |out| match value {
-        Value::String(text) => bytes(out, 1, text.as_bytes()),
-        Value::Bool(flag) => boolean(out, 2, *flag),
-        Value::I64(number) => int64(out, 3, *number),
-        Value::F64(number) => double(out, 4, *number),
-    });
-}
-
-/// A `KeyValue`'s fields, with a string value.
-fn string_key_value(out: &mut Vec<u8>, key: &str, value: &str) {
-    bytes(out, 1, key.as_bytes());
-    message(out, 2, |out| bytes(out, 1, value.as_bytes()));
+/// A `KeyValue` as field `field` (below 16) of its message; its lengths are known before
+/// it is written, so nothing moves.
+fn key_value(out: &mut Vec<u8>, field: u8, key: &str, value: Any<'_>) {
+    let value_len = value.len();
+    let len =
+        1 + varint_len(key.len() as u64) + key.len() + 1 + varint_len(value_len as u64) + value_len;
+    if len < 0x80 {
+        // The usual attribute: every length is one byte, and the header goes in one copy.
+        out.extend_from_slice(&[field << 3 | 2, len as u8, 1 << 3 | 2, key.len() as u8]);
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(&[2 << 3 | 2, value_len as u8]);
+    } else {
+        len_prefix(out, field.into(), len);
+        bytes(out, 1, key.as_bytes());
+        len_prefix(out, 2, value_len);
+    }
+    value.write(out);
 }
 
 #[cfg(test)]
