@@ -2,16 +2,11 @@
 //! official `opentelemetry-proto` definitions, which decodes every message itself.
 #![cfg(feature = "reporter")]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderName, HeaderValue};
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
-    TraceService, TraceServiceServer,
-};
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::TraceServiceServer;
 use opentracing_core::Tracer;
 use opentracing_core::reference::ReferenceTracer;
 use opentracing_core::report::{
@@ -19,48 +14,13 @@ use opentracing_core::report::{
 };
 use tonic::codec::CompressionEncoding;
 use tonic::transport::server::TcpIncoming;
-use tonic::{Request, Response, Status};
 
 const KEY: &str = "SECRET-GRPC-KEY-0815";
 
-/// What the collector answers, and what it received.
-#[derive(Clone, Default)]
-struct Collector {
-    received: Arc<Mutex<Vec<ExportTraceServiceRequest>>>,
-    keys: Arc<Mutex<Vec<Option<String>>>>,
-    answer: Answer,
-}
+#[path = "support/grpc_collector.rs"]
+mod grpc_collector;
 
-#[derive(Clone, Copy, Default)]
-enum Answer {
-    #[default]
-    Accept,
-    RejectOne,
-    Unavailable,
-}
-
-#[tonic::async_trait]
-impl TraceService for Collector {
-    async fn export(
-        &self,
-        request: Request<ExportTraceServiceRequest>,
-    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
-        let key = request.metadata().get("x-api-key");
-        let key = key.and_then(|key| key.to_str().ok()).map(str::to_owned);
-        self.keys.lock().unwrap().push(key);
-        self.received.lock().unwrap().push(request.into_inner());
-        match self.answer {
-            Answer::Accept => Ok(Response::new(ExportTraceServiceResponse::default())),
-            Answer::RejectOne => Ok(Response::new(ExportTraceServiceResponse {
-                partial_success: Some(ExportTracePartialSuccess {
-                    rejected_spans: 1,
-                    error_message: "too old".into(),
-                }),
-            })),
-            Answer::Unavailable => Err(Status::unavailable("collector is restarting")),
-        }
-    }
-}
+use grpc_collector::{Answer, Collector};
 
 /// Serves `collector` on a free port of 127.0.0.1, taking gzip; its address.
 async fn serve(collector: Collector) -> http::Uri {
@@ -97,17 +57,6 @@ async fn report(builder: ReporterBuilder<Otlp>, names: &[&str]) -> Reporter {
     reporter
 }
 
-fn span_names(collector: &Collector) -> Vec<String> {
-    let received = collector.received.lock().unwrap();
-    received
-        .iter()
-        .flat_map(|request| &request.resource_spans)
-        .flat_map(|resource| &resource.scope_spans)
-        .flat_map(|scope| &scope.spans)
-        .map(|span| span.name.clone())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spans_reach_a_grpc_collector_plain_and_gzip_with_the_key() {
     for compression in [Compression::None, Compression::Gzip] {
@@ -122,7 +71,7 @@ async fn spans_reach_a_grpc_collector_plain_and_gzip_with_the_key() {
         let metrics = reporter.metrics();
         assert_eq!(metrics.spans_sent, 2, "{:?}", reporter.last_error());
         assert_eq!(metrics.dropped(), 0);
-        let mut names = span_names(&collector);
+        let mut names = collector.span_names();
         names.sort();
         assert_eq!(names, ["checkout", "pay"], "{compression:?}");
         assert_eq!(*collector.keys.lock().unwrap(), [Some(KEY.to_owned())]);
@@ -140,7 +89,7 @@ async fn gzip_is_what_a_collector_without_it_refuses() {
         ExportErrorKind::GrpcStatus(12),
         "UNIMPLEMENTED: the message was compressed"
     );
-    assert!(span_names(&collector).is_empty());
+    assert!(collector.span_names().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,7 +109,7 @@ async fn a_grpc_error_status_is_a_counted_failure() {
         error.to_string(),
         "the collector answered gRPC status 14 (UNAVAILABLE)"
     );
-    assert_eq!(span_names(&collector), ["checkout"]);
+    assert_eq!(collector.span_names(), ["checkout"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,6 @@
 //! The reporter over TLS to a real HTTPS collector on loopback (rustls, with certificates
-//! made at test time) that wants an API key and gzip bodies; mutual TLS; a wrong CA.
+//! made at test time) that wants an API key and gzip bodies; mutual TLS; a wrong CA; and
+//! OTLP/gRPC over TLS (HTTP/2 chosen by ALPN).
 #![cfg(feature = "tls")]
 
 use std::convert::Infallible;
@@ -22,6 +23,10 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 
 mod support;
+
+#[allow(dead_code)] // The failing answers serve otlp_grpc.rs.
+#[path = "support/grpc_collector.rs"]
+mod grpc_collector;
 
 use support::KEY;
 
@@ -265,4 +270,44 @@ async fn the_environment_configures_mutual_tls() {
     ])
     .unwrap_err();
     assert_eq!(error.variable(), "OTEL_EXPORTER_OTLP_CERTIFICATE");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_reaches_a_tls_collector_over_http2() {
+    use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::TraceServiceServer;
+    use opentracing_core::report::OtlpProtocol;
+    use tonic::transport::server::TcpIncoming;
+    use tonic::transport::{Identity, ServerTlsConfig};
+
+    let pki = Pki::new();
+    let identity = Identity::from_pem(
+        std::fs::read(pki.path("server.pem")).unwrap(),
+        std::fs::read(pki.path("server-key.pem")).unwrap(),
+    );
+    let collector = grpc_collector::Collector::default();
+    let incoming = TcpIncoming::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = incoming.local_addr().unwrap().port();
+    let server = tonic::transport::Server::builder()
+        .tls_config(ServerTlsConfig::new().identity(identity))
+        .unwrap()
+        .add_service(TraceServiceServer::new(collector.clone()));
+    tokio::spawn(server.serve_with_incoming(incoming));
+
+    let endpoint = format!("https://localhost:{port}").parse().unwrap();
+    let tls = TlsConfig::new().ca_file(pki.path("ca.pem")).unwrap();
+    let reporter = Reporter::builder(endpoint, Otlp::new("shop").protocol(OtlpProtocol::Grpc))
+        .tls(tls)
+        .batch_delay(Duration::from_secs(60))
+        .start(Executor::Tokio(tokio::runtime::Handle::current()))
+        .unwrap();
+    let tracer = ReferenceTracer::new("shop", Arc::new(reporter.clone()));
+    tracer.start_span("checkout").finish();
+    reporter.flush(Duration::from_secs(30)).await;
+    assert_eq!(
+        reporter.metrics().spans_sent,
+        1,
+        "{:?}",
+        reporter.last_error()
+    );
+    assert_eq!(collector.span_names(), ["checkout"]);
 }
