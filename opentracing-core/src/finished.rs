@@ -72,17 +72,48 @@ pub(crate) struct SpanData {
     pub(crate) service_name: Option<Arc<str>>,
     pub(crate) tags: Tags,
     pub(crate) logs: Vec<LogRecord>,
-    pub(crate) limits: SpanLimits,
-    /// The tags hold each key once: set when they first reach the limit.
-    pub(crate) tags_deduplicated: bool,
-    pub(crate) dropped_tags: u32,
-    pub(crate) dropped_logs: u32,
+    /// Limits other than the default, and what went past any limits; `None` for a span
+    /// with the default limits that has dropped nothing.
+    pub(crate) limited: Option<Box<Limited>>,
     pub(crate) start_time: SystemTime,
     /// The monotonic reading at the start, when the start time was not given explicitly.
     pub(crate) start_tick: Option<std::time::Instant>,
 }
 
+/// A span's limits, when not the default, and what it dropped past them: boxed, so that a
+/// span within the default limits carries one empty pointer.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Limited {
+    pub(crate) limits: SpanLimits,
+    /// The tags hold each key once: set when they first reach the limit.
+    tags_deduplicated: bool,
+    dropped_tags: u32,
+    dropped_logs: u32,
+}
+
+impl Limited {
+    /// Limits to keep; `None` for the default ones.
+    pub(crate) fn new(limits: SpanLimits) -> Option<Box<Self>> {
+        (limits != SpanLimits::default()).then(|| {
+            Box::new(Self {
+                limits,
+                ..Self::default()
+            })
+        })
+    }
+}
+
+/// The default limit of tags, checked without looking at a span's limits.
+const DEFAULT_MAX_TAGS: usize = 128;
+
 impl SpanData {
+    /// The span's limits.
+    fn limits(&self) -> SpanLimits {
+        self.limited
+            .as_ref()
+            .map_or_else(SpanLimits::default, |limited| limited.limits)
+    }
+
     /// The finish time of a span finishing now: its start plus the monotonic time since,
     /// or the wall clock for a span given an explicit start time.
     pub(crate) fn finish_time_now(&self) -> SystemTime {
@@ -94,10 +125,40 @@ impl SpanData {
 
     /// Sets a tag; a repeated key's latest value wins. Within the limits: a string value
     /// is cut, and a new key past the most kept is dropped and counted.
+    #[inline]
     pub(crate) fn set_tag(&mut self, key: Key, value: Value) {
-        let value = self.limits.cut(value);
-        let max = self.limits.tags() as usize;
-        if self.tags.len() >= max && !self.tags_deduplicated {
+        if self.limited.is_some() || self.tags.len() >= DEFAULT_MAX_TAGS {
+            return self.set_tag_limited(key, value);
+        }
+        if self.tags.len() == self.tags.inline_size() {
+            self.tags.reserve_exact(SPILL_CAPACITY - self.tags.len());
+        }
+        self.tags.push((key, value));
+    }
+
+    /// Sets the tags again within the limits: for tags given before the span started.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn limit_tags(&mut self) {
+        for (key, value) in std::mem::take(&mut self.tags) {
+            self.set_tag_limited(key, value);
+        }
+    }
+
+    /// [`set_tag`](Self::set_tag) when a limit may apply.
+    #[cold]
+    #[inline(never)]
+    fn set_tag_limited(&mut self, key: Key, value: Value) {
+        let limits = self.limits();
+        let value = limits.cut(value);
+        let max = limits.tags() as usize;
+        if self.tags.len() < max && self.limited.as_ref().is_none_or(|l| !l.tags_deduplicated) {
+            self.tags.push((key, value));
+            return;
+        }
+        let limited = self.limited.get_or_insert_with(Box::default);
+        if !limited.tags_deduplicated {
+            limited.limits = limits;
             // From here on each key is kept once, so repeats cannot grow the tags.
             let mut at = 0;
             while at < self.tags.len() {
@@ -108,33 +169,33 @@ impl SpanData {
                     at += 1;
                 }
             }
-            self.tags_deduplicated = true;
+            limited.tags_deduplicated = true;
         }
-        if self.tags_deduplicated {
-            if let Some(at) = self.tags.iter().position(|(kept, _)| *kept == key) {
-                self.tags.remove(at);
-            } else if self.tags.len() >= max {
-                self.dropped_tags = self.dropped_tags.saturating_add(1);
-                return;
-            }
-        }
-        if self.tags.len() == self.tags.inline_size() {
-            self.tags.reserve_exact(SPILL_CAPACITY - self.tags.len());
+        if let Some(at) = self.tags.iter().position(|(kept, _)| *kept == key) {
+            self.tags.remove(at);
+        } else if self.tags.len() >= max {
+            limited.dropped_tags = limited.dropped_tags.saturating_add(1);
+            return;
         }
         self.tags.push((key, value));
     }
 
     /// Adds a log; past the most kept it is dropped and counted. String values are cut.
     pub(crate) fn push_log(&mut self, timestamp: SystemTime, mut fields: Vec<(Key, Value)>) {
-        if self.logs.len() >= self.limits.logs() as usize {
-            self.dropped_logs = self.dropped_logs.saturating_add(1);
+        let limits = self.limits();
+        if self.logs.len() >= limits.logs() as usize {
+            let limited = self.limited.get_or_insert_with(|| {
+                Box::new(Limited {
+                    limits,
+                    ..Limited::default()
+                })
+            });
+            limited.dropped_logs = limited.dropped_logs.saturating_add(1);
             return;
         }
-        if self.limits.value_chars().is_some() {
+        if limits.value_chars().is_some() {
             for (_, value) in &mut fields {
-                *value = self
-                    .limits
-                    .cut(std::mem::replace(value, Value::Bool(false)));
+                *value = limits.cut(std::mem::replace(value, Value::Bool(false)));
             }
         }
         self.logs.push(LogRecord::new(timestamp, fields));
@@ -227,12 +288,12 @@ impl FinishedSpan {
 
     /// How many new tag keys the span dropped past its [limits](crate::SpanLimits).
     pub fn dropped_tags(&self) -> u32 {
-        self.data.dropped_tags
+        self.data.limited.as_ref().map_or(0, |l| l.dropped_tags)
     }
 
     /// How many logs the span dropped past its [limits](crate::SpanLimits).
     pub fn dropped_logs(&self) -> u32 {
-        self.data.dropped_logs
+        self.data.limited.as_ref().map_or(0, |l| l.dropped_logs)
     }
 
     /// When the span started.
@@ -260,20 +321,19 @@ mod tests {
 
     #[test]
     fn repeated_and_new_keys_never_grow_the_tags_past_the_limit() {
-        let mut options = SpanOptions::new("op");
-        options.set_limits(SpanLimits::default().max_tags(8));
-        let mut data = options.into_data();
+        let mut data = SpanOptions::new("op").into_data();
+        data.limited = Limited::new(SpanLimits::default().max_tags(8));
         for round in 0..10_000 {
             data.set_tag(format!("key{}", round % 20).into(), round.into());
             assert!(data.tags.len() <= 8, "{}", data.tags.len());
         }
-        let mut options = SpanOptions::new("op");
-        options.set_limits(SpanLimits::default().max_logs(3));
-        let mut data = options.into_data();
+        let mut data = SpanOptions::new("op").into_data();
+        data.limited = Limited::new(SpanLimits::default().max_logs(3));
         for _ in 0..10_000 {
             data.record_panic();
         }
-        assert_eq!((data.logs.len(), data.dropped_logs), (3, 9_997));
+        let dropped = data.limited.as_ref().unwrap().dropped_logs;
+        assert_eq!((data.logs.len(), dropped), (3, 9_997));
         assert!(data.tags.len() <= 128);
     }
 }

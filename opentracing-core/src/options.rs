@@ -27,7 +27,6 @@ pub struct SpanOptions {
     new_trace: bool,
     parent_decision: Option<Decision>,
     service_name: Option<Arc<str>>,
-    limits: SpanLimits,
 }
 
 impl SpanOptions {
@@ -43,7 +42,6 @@ impl SpanOptions {
             new_trace: false,
             parent_decision: None,
             service_name: None,
-            limits: SpanLimits::default(),
         }
     }
 
@@ -128,34 +126,23 @@ impl SpanOptions {
                 (now, Some(tick))
             }
         };
-        let mut data = SpanData {
+        SpanData {
             operation_name: self.operation_name,
             references: self.references.iter().map(SpanReference::from).collect(),
             new_trace: self.new_trace,
             service_name: self.service_name,
-            tags: Tags::new(),
+            tags: self.tags,
             logs: Vec::new(),
-            limits: self.limits,
-            tags_deduplicated: false,
-            dropped_tags: 0,
-            dropped_logs: 0,
+            limited: None,
             start_time,
             start_tick,
-        };
-        if self.limits.value_chars().is_none() && self.tags.len() <= self.limits.tags() as usize {
-            data.tags = self.tags;
-        } else {
-            for (key, value) in self.tags {
-                data.set_tag(key, value);
-            }
         }
-        data
     }
 
-    /// Bounds what the span keeps ([`SpanLimits::default`] unless set): for a tracer with
-    /// limits of its own, before it starts the span.
-    pub fn set_limits(&mut self, limits: SpanLimits) {
-        self.limits = limits;
+    /// Whether the tags are more than the default limits keep.
+    #[inline]
+    pub(crate) fn tags_over_limits(&self) -> bool {
+        self.tags.len() > SpanLimits::default().tags() as usize
     }
 
     /// Names the service the span belongs to, which recorders and reporters write

@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use crate::context::SpanContext;
-use crate::finished::{FinishedSpan, Key, SpanData};
+use crate::finished::{FinishedSpan, Key, Limited, SpanData};
 use crate::ids::SpanId;
+use crate::limits::SpanLimits;
 use crate::options::SpanOptions;
 use crate::recorder::Recorder;
 use crate::value::Value;
@@ -62,12 +63,24 @@ impl Span {
     /// choosing the ids; an unsampled `context` gives a span that records nothing.
     #[inline]
     pub fn new(context: SpanContext, options: SpanOptions, recorder: Arc<dyn Recorder>) -> Self {
+        Self::with_limits(context, options, recorder, SpanLimits::default())
+    }
+
+    /// [`Span::new`], keeping what `limits` allow.
+    #[inline]
+    pub(crate) fn with_limits(
+        context: SpanContext,
+        options: SpanOptions,
+        recorder: Arc<dyn Recorder>,
+        limits: SpanLimits,
+    ) -> Self {
         let recorder = context.is_sampled().then_some(recorder);
         let parent_id = context
             .shared_parent_id()
             .unwrap_or_else(|| options.parent().map(SpanContext::span_id));
+        let over_limits = options.tags_over_limits();
         let data = options.into_data();
-        Self {
+        let span = Self {
             inner: Some(Arc::new(SpanInner {
                 recorder,
                 state: Mutex::new(State {
@@ -76,7 +89,17 @@ impl Span {
                     data: Some(data),
                 }),
             })),
+        };
+        // Rare: set after the start, so that the usual span is built in place.
+        if limits != SpanLimits::default() {
+            span.record(|data| {
+                data.limited = Limited::new(limits);
+                data.limit_tags();
+            });
+        } else if over_limits {
+            span.record(SpanData::limit_tags);
         }
+        span
     }
 
     /// A span that carries `context` and records nothing. Made active, it passes the context

@@ -141,8 +141,12 @@ impl Tracer for ReferenceTracer {
     fn start_span_with_options(&self, mut options: SpanOptions) -> Span {
         let context = self.context_for(&mut options);
         options.set_service_name(self.inner.service_name.clone());
-        options.set_limits(self.inner.limits);
-        Span::new(context, options, self.inner.recorder.clone())
+        Span::with_limits(
+            context,
+            options,
+            self.inner.recorder.clone(),
+            self.inner.limits,
+        )
     }
 
     fn inject(
