@@ -111,7 +111,7 @@ async fn without_the_key_or_gzip_the_collector_refuses_and_the_key_shows_nowhere
         error.kind(),
         ExportErrorKind::Status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
     );
-    assert_eq!(plain.metrics().dropped_send_failure, 1);
+    assert_eq!(plain.metrics().dropped_rejected, 1, "a 4xx is a refusal");
     let keyless = send_one(
         Reporter::builder(endpoint.clone(), ZipkinJson::new("shop")).compression(Compression::Gzip),
     )

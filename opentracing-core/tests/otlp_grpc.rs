@@ -93,23 +93,27 @@ async fn gzip_is_what_a_collector_without_it_refuses() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_grpc_error_status_is_a_counted_failure() {
+async fn unavailable_is_retried_then_a_counted_failure_with_the_collectors_message() {
     let collector = Collector {
         answer: Answer::Unavailable,
         ..Collector::default()
     };
     let endpoint = serve(collector.clone()).await;
-    let reporter = report(builder(endpoint), &["checkout"]).await;
+    let builder = builder(endpoint)
+        .retry_backoff(Duration::from_millis(10), Duration::from_millis(20))
+        .retry_timeout(Duration::from_millis(300));
+    let reporter = report(builder, &["checkout"]).await;
     let metrics = reporter.metrics();
     assert_eq!(metrics.spans_sent, 0);
     assert_eq!(metrics.dropped_send_failure, 1);
+    assert!(metrics.retries >= 1, "{metrics:?}");
     let error = reporter.last_error().unwrap();
     assert_eq!(error.kind(), ExportErrorKind::GrpcStatus(14));
     assert_eq!(
         error.to_string(),
-        "the collector answered gRPC status 14 (UNAVAILABLE)"
+        "the collector answered gRPC status 14 (UNAVAILABLE): collector is restarting"
     );
-    assert_eq!(collector.span_names(), ["checkout"]);
+    assert_eq!(collector.span_names()[0], "checkout");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -122,14 +126,16 @@ async fn spans_the_collector_rejects_are_counted() {
     let reporter = report(builder(endpoint), &["a", "b", "c"]).await;
     let metrics = reporter.metrics();
     assert_eq!(metrics.spans_sent, 2);
-    assert_eq!(metrics.dropped_send_failure, 1);
+    assert_eq!(metrics.dropped_rejected, 1);
+    let error = reporter.last_error().unwrap();
     assert_eq!(
-        reporter.last_error().unwrap().kind(),
+        error.kind(),
         ExportErrorKind::Rejected {
             rejected: 1,
             spans: 3
         }
     );
+    assert_eq!(error.message(), Some("too old"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -146,7 +152,11 @@ async fn a_server_that_does_not_speak_grpc_is_a_failure() {
         }
     });
     let endpoint = format!("http://{address}").parse().unwrap();
-    let reporter = report(builder(endpoint), &["checkout"]).await;
+    let reporter = report(
+        builder(endpoint).retry_timeout(Duration::ZERO),
+        &["checkout"],
+    )
+    .await;
     assert_eq!(reporter.metrics().dropped_send_failure, 1);
     assert!(reporter.last_error().is_some());
 }

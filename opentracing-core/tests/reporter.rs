@@ -147,8 +147,10 @@ async fn a_batch_goes_after_its_delay() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_connection_costs_counted_drops() {
+async fn a_refused_connection_costs_counted_drops_once_out_of_retry_time() {
     let reporter = builder(closed_port().await)
+        .retry_backoff(Duration::from_millis(10), Duration::from_millis(20))
+        .retry_timeout(Duration::from_millis(100))
         .start(on_this_runtime())
         .unwrap();
     report(&reporter, 5);
@@ -157,6 +159,7 @@ async fn a_refused_connection_costs_counted_drops() {
     let metrics = reporter.metrics();
     assert_eq!(metrics.dropped_send_failure, 5);
     assert_eq!(metrics.messages_dropped, 1);
+    assert!(metrics.retries >= 2, "{metrics:?}");
     let error = reporter.last_error().unwrap();
     assert!(
         error.to_string().contains("could not be reached"),
@@ -190,6 +193,7 @@ async fn a_slow_collector_times_out() {
     let collector = Collector::start(0, Duration::from_secs(5)).await;
     let reporter = builder(collector.endpoint())
         .request_timeout(Duration::from_millis(100))
+        .retry_timeout(Duration::ZERO)
         .start(on_this_runtime())
         .unwrap();
     report(&reporter, 2);
@@ -463,7 +467,7 @@ async fn spans_an_otlp_collector_rejects_are_counted() {
     reporter.flush(FLUSH).await;
     let metrics = reporter.metrics();
     assert_eq!(
-        (metrics.spans_sent, metrics.dropped_send_failure),
+        (metrics.spans_sent, metrics.dropped_rejected),
         (3, 2),
         "{metrics:?}"
     );

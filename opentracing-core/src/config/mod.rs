@@ -48,7 +48,7 @@ use crate::report::{Encoder, Executor, Otlp, Reporter, ReporterBuilder, StartErr
 /// | `OTEL_TRACES_SAMPLER_ARG` | the ratio, from 0 to 1 | 1 |
 /// | `OTEL_BSP_SCHEDULE_DELAY` | a batch's delay, in ms | 1000 |
 /// | `OTEL_BSP_EXPORT_TIMEOUT` | a request's timeout, in ms | 10000 |
-/// | `OTEL_BSP_MAX_QUEUE_SIZE` | the queue's bound, in spans | 10000 |
+/// | `OTEL_BSP_MAX_QUEUE_SIZE` | the queue's bound, in spans (retries included) | 65536 |
 /// | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | a batch's bound, in spans | 512 |
 /// | `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT` (else `OTEL_ATTRIBUTE_COUNT_LIMIT`) | the most tags a span keeps | 128 |
 /// | `OTEL_SPAN_EVENT_COUNT_LIMIT` | the most logs a span keeps | 128 |

@@ -20,11 +20,11 @@ pub trait Encoder: Send + Sync + 'static {
         true
     }
 
-    /// How many spans of an accepted message the collector's (2xx) `answer` says it
-    /// rejected, such as OTLP's `partialSuccess`; none by default.
-    fn rejected_spans(&self, answer: &[u8]) -> u64 {
+    /// The spans of an accepted message that the collector's (2xx) `answer` says it
+    /// rejected, and why, such as OTLP's `partialSuccess`; none by default.
+    fn rejection(&self, answer: &[u8]) -> Rejection {
         let _ = answer;
-        0
+        Rejection::default()
     }
 
     /// The gRPC method (`/package.Service/Method`) that takes an encoded batch, for an
@@ -32,6 +32,15 @@ pub trait Encoder: Send + Sync + 'static {
     fn grpc_method(&self) -> Option<&'static str> {
         None
     }
+}
+
+/// Spans a collector rejected from a message it accepted, and its reason.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rejection {
+    /// How many spans.
+    pub spans: u64,
+    /// What the collector said about them.
+    pub message: Option<String>,
 }
 
 /// Time since the Unix epoch; zero for a time before it.

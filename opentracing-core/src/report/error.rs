@@ -3,6 +3,7 @@
 use std::error::Error;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use http::StatusCode;
 
@@ -79,6 +80,10 @@ impl Error for StartError {
 pub struct ExportError {
     kind: ExportErrorKind,
     source: Option<Arc<dyn Error + Send + Sync>>,
+    /// What the collector said: the start of its answer's body, or `grpc-message`.
+    message: Option<Arc<str>>,
+    /// How long the collector asked us to wait before trying again.
+    retry_after: Option<Duration>,
 }
 
 /// What went wrong with a message.
@@ -105,9 +110,46 @@ pub enum ExportErrorKind {
     },
 }
 
+/// The most characters of a collector's message kept.
+const MAX_MESSAGE_CHARS: usize = 256;
+
 impl ExportError {
     pub(crate) fn new(kind: ExportErrorKind) -> Self {
-        Self { kind, source: None }
+        Self {
+            kind,
+            source: None,
+            message: None,
+            retry_after: None,
+        }
+    }
+
+    /// The same error with what the collector said, cut to 256 characters and with
+    /// control characters replaced, so that it fits one log line.
+    pub(crate) fn with_message(mut self, message: &str) -> Self {
+        let message: String = message
+            .trim()
+            .chars()
+            .take(MAX_MESSAGE_CHARS)
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        self.message = (!message.is_empty()).then(|| message.into());
+        self
+    }
+
+    /// The same error with the wait the collector asked for.
+    pub(crate) fn with_retry_after(mut self, wait: Option<Duration>) -> Self {
+        self.retry_after = wait;
+        self
+    }
+
+    /// What the collector said with its answer, if anything.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// How long the collector asked to be left alone (`Retry-After`, gRPC's `RetryInfo`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
     }
 
     pub(crate) fn unreachable(source: impl Error + Send + Sync + 'static) -> Self {
@@ -119,8 +161,8 @@ impl ExportError {
         source: impl Error + Send + Sync + 'static,
     ) -> Self {
         Self {
-            kind,
             source: Some(Arc::new(source)),
+            ..Self::new(kind)
         }
     }
 
@@ -132,6 +174,16 @@ impl ExportError {
 
 impl fmt::Display for ExportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_kind(f)?;
+        match &self.message {
+            Some(message) => write!(f, ": {message}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl ExportError {
+    fn fmt_kind(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
             ExportErrorKind::Timeout => f.write_str("the collector did not answer in time"),
             ExportErrorKind::Unreachable => match &self.source {

@@ -7,8 +7,9 @@ use tokio::sync::oneshot;
 
 use super::metrics::FlushOutcome;
 
-/// Spans are counted as they are queued, and settled (sent or dropped) by the worker in the
-/// order it takes them from the queue. A flush waits for the spans queued before it.
+/// Spans are counted as they are queued, and each takes a position when the worker takes
+/// it from the queue; batches settle (send or drop) their positions in any order. A flush
+/// waits for the spans queued before it: positions below the count queued then.
 #[derive(Debug, Default)]
 pub(crate) struct Flushes {
     queued: AtomicU64,
@@ -17,17 +18,19 @@ pub(crate) struct Flushes {
 
 #[derive(Debug, Default)]
 struct Settled {
+    /// Spans settled so far.
     spans: u64,
     watches: Vec<Waiting>,
     next_id: u64,
 }
 
-/// One flush: the spans numbered `start..end` in queue order, and what became of them.
+/// One flush: the spans at positions below `end`, and what became of those not settled
+/// when it began.
 #[derive(Debug)]
 struct Waiting {
     id: u64,
-    start: u64,
     end: u64,
+    pending: u64,
     sent: u64,
     dropped: u64,
     done: Option<oneshot::Sender<()>>,
@@ -39,19 +42,21 @@ impl Flushes {
         self.queued.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Settles the next `sent + dropped` spans in queue order, the sent ones first.
-    pub(crate) fn settle(&self, sent: u64, dropped: u64) {
+    /// Settles the spans at positions `first..`: `sent` of them sent, then `dropped`.
+    pub(crate) fn settle(&self, first: u64, sent: u64, dropped: u64) {
         if sent + dropped == 0 {
             return;
         }
         let mut settled = self.lock();
-        let first = settled.spans;
         settled.spans += sent + dropped;
-        let now = settled.spans;
+        let split = first + sent;
         for watch in &mut settled.watches {
-            watch.sent += overlap(first, first + sent, watch.start, watch.end);
-            watch.dropped += overlap(first + sent, now, watch.start, watch.end);
-            if now >= watch.end
+            let sent = overlap(first, split, 0, watch.end);
+            let dropped = overlap(split, split + dropped, 0, watch.end);
+            watch.sent += sent;
+            watch.dropped += dropped;
+            watch.pending = watch.pending.saturating_sub(sent + dropped);
+            if watch.pending == 0
                 && let Some(done) = watch.done.take()
             {
                 let _ = done.send(());
@@ -66,12 +71,13 @@ impl Flushes {
         let mut state = self.lock();
         let id = state.next_id;
         state.next_id += 1;
-        let start = state.spans;
-        let done = (start < end).then_some(done);
+        // Every span settled so far was queued before now.
+        let pending = end.saturating_sub(state.spans);
+        let done = (pending > 0).then_some(done);
         state.watches.push(Waiting {
             id,
-            start,
-            end: end.max(start),
+            end,
+            pending,
             sent: 0,
             dropped: 0,
             done,
@@ -114,7 +120,7 @@ impl Watch {
         watch.map_or_else(FlushOutcome::default, |watch| FlushOutcome {
             sent: watch.sent,
             dropped: watch.dropped,
-            pending: watch.end - watch.start - watch.sent - watch.dropped,
+            pending: watch.pending,
         })
     }
 }
@@ -138,20 +144,22 @@ mod tests {
     }
 
     #[test]
-    fn a_watch_counts_only_its_spans_in_queue_order() {
+    fn a_watch_counts_only_its_spans_whatever_order_they_settle_in() {
         let flushes = Arc::new(Flushes::default());
         for _ in 0..5 {
             flushes.queued();
         }
-        flushes.settle(1, 1); // spans 0 and 1, before the flush
-        let mut watch = flushes.watch(); // spans 2, 3 and 4
+        flushes.settle(3, 1, 1); // spans 3 and 4, before the flush
+        let mut watch = flushes.watch(); // spans 0, 1 and 2
         for _ in 0..10 {
             flushes.queued(); // after it
         }
         assert_eq!(outcome(&watch), (0, 0, 3));
-        flushes.settle(0, 1); // span 2 dropped
+        flushes.settle(5, 4, 0); // later spans only
+        assert_eq!(outcome(&watch), (0, 0, 3));
+        flushes.settle(2, 0, 1); // span 2 dropped
         assert_eq!(outcome(&watch), (0, 1, 2));
-        flushes.settle(4, 2); // 3 and 4 sent, then later spans
+        flushes.settle(0, 2, 0); // 0 and 1 sent
         assert_eq!(outcome(&watch), (2, 1, 0));
         let waker = futures_waker();
         let mut settled = std::pin::pin!(watch.settled());

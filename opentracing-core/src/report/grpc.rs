@@ -1,6 +1,10 @@
 //! gRPC's framing of messages over HTTP/2 and its status, for encodings sent as gRPC calls.
 
+use std::time::Duration;
+
 use http::HeaderMap;
+
+use super::protobuf_writer::{Field, fields as fields_of};
 
 /// The status of a call that succeeded.
 pub(crate) const OK: u32 = 0;
@@ -33,6 +37,67 @@ pub(crate) fn unframe(body: &[u8]) -> Option<&[u8]> {
 /// The `grpc-status` of a trailers block (or of the headers of a trailers-only answer).
 pub(crate) fn status(fields: &HeaderMap) -> Option<u32> {
     fields.get("grpc-status")?.to_str().ok()?.parse().ok()
+}
+
+/// `grpc-message`, percent-decoded; empty without one.
+pub(crate) fn message(fields: &HeaderMap) -> String {
+    let Some(value) = fields.get("grpc-message") else {
+        return String::new();
+    };
+    percent_encoding::percent_decode(value.as_bytes())
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// The wait a `RetryInfo` in `grpc-status-details-bin` asks for: that header holds a
+/// base64 `google.rpc.Status` whose `details` may include a
+/// `type.googleapis.com/google.rpc.RetryInfo` with its `retry_delay`.
+pub(crate) fn retry_delay(fields: &HeaderMap) -> Option<Duration> {
+    use base64::Engine as _;
+    let encoded = fields.get("grpc-status-details-bin")?.as_bytes();
+    let status = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(
+            encoded
+                .strip_suffix(b"==")
+                .or(encoded.strip_suffix(b"="))
+                .unwrap_or(encoded),
+        )
+        .ok()?;
+    // google.rpc.Status.details (3): Any { type_url (1), value (2) }
+    fields_of(&status).find_map(|field| {
+        let Field::Len(3, any) = field else {
+            return None;
+        };
+        let mut type_url = None;
+        let mut value = None;
+        for field in fields_of(any) {
+            match field {
+                Field::Len(1, url) => type_url = Some(url),
+                Field::Len(2, bytes) => value = Some(bytes),
+                _ => {}
+            }
+        }
+        if type_url? != b"type.googleapis.com/google.rpc.RetryInfo" {
+            return None;
+        }
+        // RetryInfo.retry_delay (1): google.protobuf.Duration { seconds (1), nanos (2) }
+        let delay = fields_of(value?).find_map(|field| match field {
+            Field::Len(1, delay) => Some(delay),
+            _ => None,
+        })?;
+        let (mut seconds, mut nanos) = (0, 0);
+        for field in fields_of(delay) {
+            match field {
+                Field::Varint(1, value) => seconds = value,
+                Field::Varint(2, value) => nanos = value,
+                _ => {}
+            }
+        }
+        Some(Duration::new(
+            seconds,
+            u32::try_from(nanos).ok()?.min(999_999_999),
+        ))
+    })
 }
 
 /// The name of a gRPC status code, as the gRPC specification has it.
@@ -77,6 +142,37 @@ mod tests {
         for cut in 0..body.len() {
             assert_eq!(unframe(&body[..cut]), None);
         }
+    }
+
+    #[test]
+    fn retry_info_and_message_are_read() {
+        use super::super::protobuf_writer::{bytes, message as embedded, uint};
+        use base64::Engine as _;
+        let mut status = Vec::new();
+        uint(&mut status, 1, 8);
+        embedded(&mut status, 3, |any| {
+            bytes(any, 1, b"type.googleapis.com/google.rpc.RetryInfo");
+            embedded(any, 2, |info| {
+                embedded(info, 1, |duration| {
+                    uint(duration, 1, 2);
+                    uint(duration, 2, 500_000_000);
+                });
+            });
+        });
+        let mut fields = HeaderMap::new();
+        assert_eq!(retry_delay(&fields), None);
+        for engine in [
+            base64::engine::general_purpose::STANDARD,
+            base64::engine::general_purpose::STANDARD_NO_PAD,
+        ] {
+            let encoded = engine.encode(&status);
+            fields.insert("grpc-status-details-bin", encoded.parse().unwrap());
+            assert_eq!(retry_delay(&fields), Some(Duration::from_millis(2_500)));
+        }
+        fields.insert("grpc-status-details-bin", "!!".parse().unwrap());
+        assert_eq!(retry_delay(&fields), None);
+        fields.insert("grpc-message", "quota%20exceeded".parse().unwrap());
+        assert_eq!(message(&fields), "quota exceeded");
     }
 
     #[test]

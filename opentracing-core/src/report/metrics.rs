@@ -1,6 +1,7 @@
 //! What the reporter did: counters the application can read.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Why spans were not delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -10,11 +11,31 @@ pub enum DropReason {
     QueueFull,
     /// A span alone was larger than a message may be.
     Encoding,
-    /// The collector refused the message (or, accepting it, rejected the span), answered an
-    /// error, timed out or was unreachable.
+    /// The message failed for good: the collector answered an error that is not worth
+    /// retrying (500), or kept timing out or being unreachable until the message's retry
+    /// time was spent.
     SendFailure,
     /// The reporter was shut down before the span could be sent.
     Shutdown,
+    /// The collector refused the message (a 4xx answer, a gRPC error other than a
+    /// transient one) or, accepting it, rejected the span (OTLP's partial success).
+    Rejected,
+    /// The collector kept asking us to slow down (429, gRPC `RESOURCE_EXHAUSTED`) until the
+    /// message's retry time was spent.
+    RateLimited,
+}
+
+impl DropReason {
+    const fn index(self) -> usize {
+        match self {
+            Self::QueueFull => 0,
+            Self::Encoding => 1,
+            Self::SendFailure => 2,
+            Self::Shutdown => 3,
+            Self::Rejected => 4,
+            Self::RateLimited => 5,
+        }
+    }
 }
 
 /// A snapshot of the reporter's counters, from [`Reporter::metrics`](super::Reporter::metrics).
@@ -29,17 +50,27 @@ pub struct ReporterMetrics {
     pub dropped_queue_full: u64,
     /// Spans dropped because they were too large to send.
     pub dropped_encoding: u64,
-    /// Spans dropped because their message failed.
+    /// Spans dropped because their message failed for good.
     pub dropped_send_failure: u64,
     /// Spans dropped at shutdown.
     pub dropped_shutdown: u64,
-    /// Messages (HTTP requests) attempted.
+    /// Spans the collector refused or rejected.
+    pub dropped_rejected: u64,
+    /// Spans dropped because the collector kept asking us to slow down.
+    pub dropped_rate_limited: u64,
+    /// Messages (HTTP requests or gRPC calls) attempted, retries included.
     pub messages: u64,
-    /// Messages that failed.
+    /// Messages given up on.
     pub messages_dropped: u64,
     /// Bytes of the messages the collector accepted.
     pub message_bytes: u64,
-    /// Spans waiting in the queue now.
+    /// Attempts that were retries of a failed message.
+    pub retries: u64,
+    /// The wait before a failed message is tried again, while one is waiting.
+    pub retry_backoff: Option<Duration>,
+    /// When the collector last accepted a message.
+    pub last_success: Option<SystemTime>,
+    /// Spans held now: queued, batched, being sent or waiting for a retry.
     pub queued_spans: u64,
 }
 
@@ -50,6 +81,8 @@ impl ReporterMetrics {
             + self.dropped_encoding
             + self.dropped_send_failure
             + self.dropped_shutdown
+            + self.dropped_rejected
+            + self.dropped_rate_limited
     }
 }
 
@@ -77,10 +110,15 @@ impl FlushOutcome {
 pub(crate) struct Counters {
     spans: AtomicU64,
     spans_sent: AtomicU64,
-    dropped: [AtomicU64; 4],
+    dropped: [AtomicU64; 6],
     messages: AtomicU64,
     messages_dropped: AtomicU64,
     message_bytes: AtomicU64,
+    retries: AtomicU64,
+    /// Nanoseconds; 0 when nothing waits.
+    retry_backoff: AtomicU64,
+    /// Nanoseconds since the Unix epoch; 0 before the first success.
+    last_success: AtomicU64,
     queued_spans: AtomicU64,
 }
 
@@ -90,13 +128,26 @@ impl Counters {
     }
 
     pub(crate) fn dropped(&self, reason: DropReason, spans: u64) {
-        let index = match reason {
-            DropReason::QueueFull => 0,
-            DropReason::Encoding => 1,
-            DropReason::SendFailure => 2,
-            DropReason::Shutdown => 3,
-        };
-        self.dropped[index].fetch_add(spans, Ordering::Relaxed);
+        self.dropped[reason.index()].fetch_add(spans, Ordering::Relaxed);
+    }
+
+    /// Spans dropped for any reason so far.
+    pub(crate) fn dropped_total(&self) -> u64 {
+        self.dropped
+            .iter()
+            .map(|counter| counter.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// A retry waits `wait` (`None`: nothing waits any more).
+    pub(crate) fn backoff(&self, wait: Option<Duration>) {
+        let nanos = wait.map_or(0, |wait| {
+            u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX).max(1)
+        });
+        self.retry_backoff.store(nanos, Ordering::Relaxed);
+        if wait.is_some() {
+            self.retries.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Counts spans into (`delta > 0`) or out of the queue; the queued count after.
@@ -113,16 +164,24 @@ impl Counters {
         }
     }
 
-    pub(crate) fn sent(&self, spans: u64, bytes: u64) {
+    /// An attempt at a message.
+    pub(crate) fn attempted(&self) {
         self.messages.fetch_add(1, Ordering::Relaxed);
-        self.spans_sent.fetch_add(spans, Ordering::Relaxed);
-        self.message_bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 
-    pub(crate) fn failed(&self, spans: u64) {
-        self.messages.fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn sent(&self, spans: u64, bytes: u64) {
+        self.spans_sent.fetch_add(spans, Ordering::Relaxed);
+        self.message_bytes.fetch_add(bytes, Ordering::Relaxed);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let nanos = u64::try_from(now.as_nanos()).unwrap_or(u64::MAX).max(1);
+        self.last_success.store(nanos, Ordering::Relaxed);
+    }
+
+    /// A message given up on.
+    pub(crate) fn given_up(&self) {
         self.messages_dropped.fetch_add(1, Ordering::Relaxed);
-        self.dropped(DropReason::SendFailure, spans);
     }
 
     pub(crate) fn snapshot(&self) -> ReporterMetrics {
@@ -134,9 +193,20 @@ impl Counters {
             dropped_encoding: read(&self.dropped[1]),
             dropped_send_failure: read(&self.dropped[2]),
             dropped_shutdown: read(&self.dropped[3]),
+            dropped_rejected: read(&self.dropped[4]),
+            dropped_rate_limited: read(&self.dropped[5]),
             messages: read(&self.messages),
             messages_dropped: read(&self.messages_dropped),
             message_bytes: read(&self.message_bytes),
+            retries: read(&self.retries),
+            retry_backoff: match read(&self.retry_backoff) {
+                0 => None,
+                nanos => Some(Duration::from_nanos(nanos)),
+            },
+            last_success: match read(&self.last_success) {
+                0 => None,
+                nanos => Some(UNIX_EPOCH + Duration::from_nanos(nanos)),
+            },
             queued_spans: read(&self.queued_spans),
         }
     }

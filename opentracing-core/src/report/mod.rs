@@ -63,9 +63,13 @@ mod encoder;
 #[cfg(feature = "reporter-plain")]
 mod error;
 #[cfg(feature = "reporter-plain")]
+mod export;
+#[cfg(feature = "reporter-plain")]
 mod flush;
 #[cfg(feature = "reporter-plain")]
 mod grpc;
+#[cfg(feature = "reporter-plain")]
+mod health;
 #[cfg(any(feature = "zipkin", feature = "otlp"))]
 mod json_writer;
 #[cfg(feature = "reporter-plain")]
@@ -78,6 +82,8 @@ mod protobuf_writer;
 mod reporter;
 #[cfg(any(feature = "zipkin", feature = "otlp"))]
 mod resource;
+#[cfg(feature = "reporter-plain")]
+mod retry;
 #[cfg(feature = "otlp")]
 mod semconv;
 #[cfg(feature = "reporter-plain")]
@@ -92,7 +98,7 @@ mod zipkin;
 #[cfg(feature = "reporter-plain")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reporter-plain")))]
 pub use compression::Compression;
-pub use encoder::Encoder;
+pub use encoder::{Encoder, Rejection};
 #[cfg(feature = "reporter-plain")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reporter-plain")))]
 pub use error::{ExportError, ExportErrorKind, StartError};

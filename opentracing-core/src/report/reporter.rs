@@ -1,21 +1,26 @@
-//! The reporter: a bounded queue in front of one background sender.
+//! The reporter: a bounded queue in front of a background worker that batches spans and
+//! hands each batch to an export, a few at a time.
 
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Uri};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::compression::Compression;
 use super::connector::connector;
 use super::encoder::Encoder;
-use super::error::{ExportError, ExportErrorKind, StartError};
+use super::error::{ExportError, StartError};
+use super::export::{Batch, Exporter};
 use super::flush::{Flushes, Watch};
+use super::health::Health;
 use super::metrics::{Counters, DropReason, FlushOutcome, ReporterMetrics};
+use super::retry::RetryPolicy;
 use super::sender::{Posting, Sender};
 #[cfg(feature = "tls")]
 use super::tls::TlsConfig;
@@ -42,9 +47,16 @@ pub enum Executor {
 ///   or, when the queue is full or the reporter is shut down, is dropped and counted.
 /// - One background task wakes when `max_batch_spans` spans are queued, every
 ///   `batch_delay`, or on a command, and sends what is queued in messages of at most
-///   `max_batch_spans` spans and `max_batch_bytes` bytes. One request is in flight at a
-///   time, each with a timeout; a failed request is not retried (its spans are counted as
-///   dropped), so a down or slow collector costs counted drops, not memory or latency.
+///   `max_batch_spans` spans and `max_batch_bytes` bytes, up to `max_concurrent_requests`
+///   (8) at a time, each with a timeout.
+/// - A message that failed for a transient reason (no connection, a timeout, HTTP 429,
+///   502, 503 or 504, gRPC `UNAVAILABLE` and the like) is tried again after an exponential
+///   backoff with jitter, or after the wait the collector asked for (`Retry-After`), for up
+///   to `retry_timeout` (60 s). Its spans keep their place in the queue's bounds meanwhile:
+///   when the queue is full, the newest spans are the ones dropped (the service never waits,
+///   and the spans already batched stay whole). Any other refusal drops the message at
+///   once. Every drop is counted by reason ([`ReporterMetrics`]); failures are told through
+///   the `log` facade: the first after a success, then one line a minute while they go on.
 /// - [`flush`](Self::flush) sends everything queued before it, and returns by its deadline
 ///   with what it could not send; [`shutdown`](Self::shutdown) sends what is left within a
 ///   time limit and counts the rest. Neither starts a thread: the deadlines are kept by
@@ -81,6 +93,7 @@ struct Handle {
     spans: mpsc::Sender<(FinishedSpan, usize)>,
     control: mpsc::UnboundedSender<Control>,
     closed: AtomicBool,
+    max_queue_spans: u64,
     max_queue_bytes: usize,
     max_batch_spans: u64,
     shared_spans: bool,
@@ -89,17 +102,18 @@ struct Handle {
     runtime: tokio::runtime::Handle,
 }
 
-/// What both sides share.
+/// What the reporting side, the worker and the exports share.
 #[derive(Default)]
-struct State {
-    queued_bytes: AtomicUsize,
-    counters: Counters,
-    flushes: Arc<Flushes>,
-    last_error: Mutex<Option<ExportError>>,
+pub(crate) struct State {
+    /// Estimated bytes of the spans held (queued, batched, in flight, waiting to retry).
+    pub(crate) queued_bytes: AtomicUsize,
+    pub(crate) counters: Counters,
+    pub(crate) flushes: Arc<Flushes>,
+    pub(crate) last_error: Mutex<Option<ExportError>>,
     /// The shutdown deadline, once a shutdown is asked for: a request in flight then ends
     /// by it too.
-    stop_by: Mutex<Option<Instant>>,
-    stopping: Notify,
+    pub(crate) stop_by: Mutex<Option<Instant>>,
+    pub(crate) stopping: Notify,
     /// Rung when a batch's worth of spans is queued.
     batch_ready: Notify,
 }
@@ -160,8 +174,10 @@ struct Limits {
     max_queue_bytes: usize,
     max_batch_spans: usize,
     max_batch_bytes: usize,
+    max_concurrent_requests: usize,
     batch_delay: Duration,
     request_timeout: Duration,
+    retry: RetryPolicy,
 }
 
 impl Reporter {
@@ -173,12 +189,14 @@ impl Reporter {
             endpoint,
             encoder,
             limits: Limits {
-                max_queue_spans: 10_000,
+                max_queue_spans: 65_536,
                 max_queue_bytes: 16 * 1024 * 1024,
                 max_batch_spans: 512,
                 max_batch_bytes: 500_000,
+                max_concurrent_requests: 8,
                 batch_delay: Duration::from_secs(1),
                 request_timeout: Duration::from_secs(10),
+                retry: RetryPolicy::default(),
             },
             headers: HeaderMap::new(),
             compression: Compression::None,
@@ -203,8 +221,15 @@ impl Reporter {
             state.counters.dropped(DropReason::QueueFull, 1);
             return;
         }
-        // Counted before the worker can take it, so the gauge never goes below zero.
+        // Counted before the worker can take it, so the gauge never goes below zero; it
+        // holds every span not yet settled, those waiting for a retry too.
         let queued = state.counters.queued(1);
+        if queued > handle.max_queue_spans {
+            state.counters.queued(-1);
+            state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
+            state.counters.dropped(DropReason::QueueFull, 1);
+            return;
+        }
         match handle.spans.try_reserve() {
             Ok(room) => {
                 // Counted for flushes before the worker can take it; it cannot fail now.
@@ -328,13 +353,15 @@ impl fmt::Debug for Reporter {
 }
 
 impl<E: Encoder> ReporterBuilder<E> {
-    /// The most spans waiting to be sent (10 000 by default); more are dropped.
+    /// The most spans held: queued, batched, in flight or waiting for a retry (65 536 by
+    /// default, a few seconds of an outage at 10 000 spans a second); the newest spans past
+    /// it are dropped.
     pub fn max_queue_spans(mut self, spans: usize) -> Self {
         self.limits.max_queue_spans = spans.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
         self
     }
 
-    /// The most (estimated) bytes of spans waiting to be sent (16 MiB by default).
+    /// The most (estimated) bytes of spans held (16 MiB by default).
     pub fn max_queue_bytes(mut self, bytes: usize) -> Self {
         self.limits.max_queue_bytes = bytes;
         self
@@ -357,6 +384,30 @@ impl<E: Encoder> ReporterBuilder<E> {
     /// default, at least 1 ms).
     pub fn batch_delay(mut self, delay: Duration) -> Self {
         self.limits.batch_delay = delay.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The most requests in flight at once (8 by default, at least 1). With batches of 512
+    /// spans and a collector answering in 20 ms, 4 would carry 102 000 spans a second at
+    /// best and dropped 0.4% of 100 000 a second in the tests; 8 leave room.
+    pub fn max_concurrent_requests(mut self, requests: usize) -> Self {
+        self.limits.max_concurrent_requests =
+            requests.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
+        self
+    }
+
+    /// The waits between the attempts of a failed message: the first `initial` (100 ms by
+    /// default), doubling up to `max` (5 s), each taken at random from its upper half.
+    pub fn retry_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.limits.retry.initial = initial;
+        self.limits.retry.max = max.max(initial);
+        self
+    }
+
+    /// The most time a failed message is retried for (60 s by default); zero retries
+    /// nothing.
+    pub fn retry_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.retry.timeout = timeout;
         self
     }
 
@@ -406,16 +457,12 @@ impl<E: Encoder> ReporterBuilder<E> {
         let (spans, queue) = mpsc::channel(self.limits.max_queue_spans);
         let (control, commands) = mpsc::unbounded_channel();
         let state = Arc::new(State::default());
-        let timeout = self.limits.request_timeout;
         let max_queue_bytes = self.limits.max_queue_bytes;
         let max_batch_spans = self.limits.max_batch_spans as u64;
         let shared_spans = self.encoder.supports_shared_spans();
-        let worker = Worker {
+        let exporter = Exporter {
             state: state.clone(),
-            queue,
-            commands,
-            batch: Batch::default(),
-            sending: AtomicU64::new(0),
+            health: Health::new(&self.endpoint),
             sender: Sender::new(
                 self.endpoint,
                 connector,
@@ -423,11 +470,23 @@ impl<E: Encoder> ReporterBuilder<E> {
                     content_type: self.encoder.content_type(),
                     headers: self.headers,
                     compression: self.compression,
-                    timeout,
+                    timeout: self.limits.request_timeout,
                     grpc_method: self.encoder.grpc_method(),
                 },
             ),
             encoder: self.encoder,
+            policy: self.limits.retry,
+            max_message_bytes: self.limits.max_batch_bytes,
+        };
+        let worker = Worker {
+            state: state.clone(),
+            queue,
+            commands,
+            batch: Batch::default(),
+            next_position: 0,
+            exports: JoinSet::new(),
+            permits: Arc::new(Semaphore::new(self.limits.max_concurrent_requests)),
+            exporter: Arc::new(exporter),
             limits: self.limits,
         };
         let runtime = match executor {
@@ -455,6 +514,7 @@ impl<E: Encoder> ReporterBuilder<E> {
             spans,
             control,
             closed: AtomicBool::new(false),
+            max_queue_spans: self.limits.max_queue_spans as u64,
             max_queue_bytes,
             max_batch_spans,
             shared_spans,
@@ -465,59 +525,47 @@ impl<E: Encoder> ReporterBuilder<E> {
     }
 }
 
-/// The background half: batches, encodes, sends.
+/// The background half: takes spans from the queue into batches and starts an export for
+/// each, at most `max_concurrent_requests` at a time.
 struct Worker<E> {
     state: Arc<State>,
     queue: mpsc::Receiver<(FinishedSpan, usize)>,
     commands: mpsc::UnboundedReceiver<Control>,
-    /// The spans taken from the queue and not yet sent.
+    /// The spans taken from the queue and not yet handed to an export.
     batch: Batch,
-    /// Spans of the batch being sent, not yet settled.
-    sending: AtomicU64,
-    sender: Sender,
-    encoder: E,
+    /// The position of the next span taken from the queue.
+    next_position: u64,
+    exports: JoinSet<()>,
+    permits: Arc<Semaphore>,
+    exporter: Arc<Exporter<E>>,
     limits: Limits,
 }
 
 impl<E> Drop for Worker<E> {
-    /// A worker that stops early (its runtime shut down) still leaves no span uncounted.
+    /// A worker that stops early (its runtime shut down) still leaves no span uncounted;
+    /// exports count their own spans when they are dropped.
     fn drop(&mut self) {
         self.drop_unsent();
     }
 }
 
-/// A batch being filled.
-#[derive(Default)]
-struct Batch {
-    spans: Vec<FinishedSpan>,
-    bytes: usize,
-}
-
 impl<E> Worker<E> {
-    /// Counts every span not yet settled (being sent, batched, queued) as dropped at
-    /// shutdown.
+    /// Counts the batch being filled and the queued spans as dropped at shutdown.
     fn drop_unsent(&mut self) {
-        let mut left = self.sending.swap(0, Ordering::AcqRel);
-        left += std::mem::take(&mut self.batch).spans.len() as u64;
+        let batch = std::mem::take(&mut self.batch);
+        let mut left = batch.spans.len() as u64;
+        let mut bytes = batch.bytes;
         while let Ok((_, size)) = self.queue.try_recv() {
-            self.state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
-            self.state.counters.queued(-1);
+            bytes += size;
             left += 1;
         }
-        self.state.counters.dropped(DropReason::Shutdown, left);
-        self.state.flushes.settle(0, left);
-    }
-
-    /// Counts `spans` being sent as dropped, and settles them.
-    fn dropped(&self, reason: DropReason, spans: u64) {
-        self.state.counters.dropped(reason, spans);
-        self.settle(0, spans);
-    }
-
-    /// Settles the next spans being sent, in order, for flushes.
-    fn settle(&self, sent: u64, dropped: u64) {
-        self.sending.fetch_sub(sent + dropped, Ordering::AcqRel);
-        self.state.flushes.settle(sent, dropped);
+        if left > 0 {
+            let state = &self.state;
+            state.queued_bytes.fetch_sub(bytes, Ordering::AcqRel);
+            state.counters.queued(-(left as i64));
+            state.counters.dropped(DropReason::Shutdown, left);
+            state.flushes.settle(batch.first, 0, left);
+        }
     }
 }
 
@@ -530,13 +578,11 @@ impl<E: Encoder> Worker<E> {
             tokio::select! {
                 biased;
                 command = self.commands.recv() => match command {
-                    Some(Control::Flush) => {
-                        self.drain(None, true).await;
-                        continue;
-                    }
+                    Some(Control::Flush) => self.drain(None, true).await,
                     Some(Control::Shutdown(deadline, done)) => {
                         self.queue.close();
                         self.drain(Some(deadline), true).await;
+                        self.finish_exports(Some(deadline)).await;
                         let _ = done.send(());
                         return;
                     }
@@ -544,37 +590,37 @@ impl<E: Encoder> Worker<E> {
                     // what is left and stop.
                     None => {
                         self.drain(None, true).await;
+                        self.finish_exports(None).await;
                         return;
                     }
                 },
                 // Full batches now; the rest waits for more, or for the timer.
                 () = self.state.batch_ready.notified() => self.drain(None, false).await,
                 () = tokio::time::sleep(self.limits.batch_delay) => self.drain(None, true).await,
+                Some(_) = self.exports.join_next(), if !self.exports.is_empty() => {}
             }
         }
     }
 
     /// Adds a span to the batch; whether the batch is now full.
     fn add(&mut self, (span, size): (FinishedSpan, usize)) -> bool {
-        self.state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
-        self.state.counters.queued(-1);
+        if self.batch.spans.is_empty() {
+            self.batch.first = self.next_position;
+        }
+        self.next_position += 1;
         self.batch.bytes += size;
         self.batch.spans.push(span);
         self.batch.spans.len() >= self.limits.max_batch_spans
             || self.batch.bytes >= self.limits.max_batch_bytes
     }
 
-    /// Sends the batch and everything queued now, in full batches, and the last partial one
-    /// if `partial`; at a shutdown `deadline`, what is still unsent is counted as dropped.
+    /// Hands the batch and everything queued now to exports, in full batches, and the last
+    /// partial one if `partial`; at a shutdown `deadline`, what is still unsent is counted
+    /// as dropped.
     async fn drain(&mut self, deadline: Option<Instant>, partial: bool) {
         // What is queued now, not what keeps arriving: a flush under load still ends.
         let mut budget = self.queue.len();
         loop {
-            let deadline = deadline.or(*lock(&self.state.stop_by));
-            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                self.drop_unsent();
-                return;
-            }
             let more = budget.checked_sub(1).and_then(|left| {
                 budget = left;
                 self.queue.try_recv().ok()
@@ -583,7 +629,10 @@ impl<E: Encoder> Worker<E> {
             let full = more.is_some_and(|span| self.add(span));
             if (full || (last && partial)) && !self.batch.spans.is_empty() {
                 let batch = std::mem::take(&mut self.batch);
-                self.send(batch, deadline).await;
+                if !self.dispatch(batch, deadline).await {
+                    self.drop_unsent();
+                    return;
+                }
             }
             if last {
                 return;
@@ -591,83 +640,39 @@ impl<E: Encoder> Worker<E> {
         }
     }
 
-    /// Encodes and sends one batch, each request ending by `deadline` at the latest; a
-    /// message too large is split, and a span too large alone is dropped.
-    async fn send(&self, batch: Batch, deadline: Option<Instant>) {
-        self.sending
-            .store(batch.spans.len() as u64, Ordering::Release);
-        let mut pending = vec![batch.spans];
-        while let Some(spans) = pending.pop() {
-            let stop_by = deadline.or(*lock(&self.state.stop_by));
-            if stop_by.is_some_and(|stop_by| Instant::now() >= stop_by) {
-                let left = spans.len() + pending.iter().map(Vec::len).sum::<usize>();
-                self.dropped(DropReason::Shutdown, left as u64);
-                return;
-            }
-            let mut body = Vec::with_capacity(batch.bytes.min(self.limits.max_batch_bytes));
-            self.encoder.encode(&spans, &mut body);
-            if body.len() > self.limits.max_batch_bytes {
-                if spans.len() == 1 {
-                    self.dropped(DropReason::Encoding, 1);
-                } else {
-                    let mut first = spans;
-                    let second = first.split_off(first.len() / 2);
-                    pending.push(second);
-                    pending.push(first);
-                }
-                continue;
-            }
-            let count = spans.len() as u64;
-            let bytes = body.len() as u64;
-            // The error is kept before the spans are settled: a flush waiting on them reads it.
-            match self.exchange(body, deadline).await {
-                Ok(answer) => {
-                    let rejected = self.encoder.rejected_spans(&answer).min(count);
-                    if rejected > 0 {
-                        let kind = ExportErrorKind::Rejected {
-                            rejected,
-                            spans: count,
-                        };
-                        *lock(&self.state.last_error) = Some(ExportError::new(kind));
-                        self.state
-                            .counters
-                            .dropped(DropReason::SendFailure, rejected);
-                    }
-                    self.state.counters.sent(count - rejected, bytes);
-                    self.settle(count - rejected, rejected);
-                }
-                Err(error) => {
-                    *lock(&self.state.last_error) = Some(error);
-                    self.state.counters.failed(count);
-                    self.settle(0, count);
-                }
-            }
-        }
-    }
-}
-
-impl<E> Worker<E> {
-    /// One request, ending by the shutdown deadline if a shutdown is asked for meanwhile.
-    async fn exchange(
-        &self,
-        body: Vec<u8>,
-        deadline: Option<Instant>,
-    ) -> Result<Vec<u8>, ExportError> {
-        // Listening before reading the deadline, so a shutdown in between is not missed.
-        let stopping = self.state.stopping.notified();
-        tokio::pin!(stopping);
-        stopping.as_mut().enable();
+    /// Starts an export of `batch` once fewer than the most are in flight; `false` when
+    /// the shutdown deadline came first (the batch is then counted as dropped).
+    async fn dispatch(&mut self, batch: Batch, deadline: Option<Instant>) -> bool {
+        let permits = self.permits.clone();
         let stop_by = deadline.or(*lock(&self.state.stop_by));
-        let exchange = self.sender.send(body, stop_by);
-        tokio::pin!(exchange);
-        tokio::select! {
-            result = &mut exchange => result,
-            () = stopping, if stop_by.is_none() => {
-                let stop_by = (*lock(&self.state.stop_by)).unwrap_or_else(Instant::now);
-                let bounded = tokio::time::timeout_at(stop_by, exchange).await;
-                bounded.unwrap_or_else(|_| Err(ExportError::new(ExportErrorKind::Timeout)))
+        let permit = match stop_by {
+            Some(stop_by) => tokio::time::timeout_at(stop_by, permits.acquire_owned())
+                .await
+                .ok(),
+            None => Some(permits.acquire_owned().await),
+        };
+        // The semaphore is never closed.
+        let Some(Ok(permit)) = permit else {
+            self.batch = batch;
+            return false;
+        };
+        let exporter = self.exporter.clone();
+        self.exports.spawn(exporter.export(batch, deadline, permit));
+        true
+    }
+
+    /// Waits for the exports in flight, until `deadline` if one is given; those still
+    /// running then are stopped, and count their spans as dropped.
+    async fn finish_exports(&mut self, deadline: Option<Instant>) {
+        let all = async { while self.exports.join_next().await.is_some() {} };
+        match deadline {
+            Some(deadline) => {
+                let _ = tokio::time::timeout_at(deadline, all).await;
             }
+            None => all.await,
         }
+        self.exports.abort_all();
+        while self.exports.join_next().await.is_some() {}
     }
 }
 
@@ -697,7 +702,7 @@ pub(crate) fn after(duration: Duration) -> Instant {
         .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 

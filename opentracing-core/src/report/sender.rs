@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderValue, TE};
+use http::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderValue, RETRY_AFTER, TE};
 use http::uri::PathAndQuery;
 use http::{HeaderMap, Method, Request, Uri};
 use http_body_util::{BodyExt, Full};
@@ -76,23 +76,28 @@ impl Sender {
         }
     }
 
-    /// Posts `body` (compressed as configured) and returns the collector's answer; any
-    /// status but 2xx, or for gRPC any `grpc-status` but `OK`, is a failure.
-    pub(crate) async fn send(
-        &self,
-        body: Vec<u8>,
-        deadline: Option<Instant>,
-    ) -> Result<Vec<u8>, ExportError> {
+    /// `body` as it goes on the wire: compressed as configured, framed for gRPC.
+    pub(crate) fn prepare(&self, body: Vec<u8>) -> Result<Bytes, ExportError> {
         let body = self
             .compression
             .compress(body)
             .map_err(|error| ExportError::caused(ExportErrorKind::Compression, error))?;
-        let body = if self.grpc {
+        Ok(Bytes::from(if self.grpc {
             grpc::frame(&body, self.compression.content_encoding().is_some())
         } else {
             body
-        };
-        let mut request = Request::new(Full::new(Bytes::from(body)));
+        }))
+    }
+
+    /// Posts a prepared body and returns the collector's answer, ending by `deadline` if
+    /// one is given; any status but 2xx, or for gRPC any `grpc-status` but `OK`, is a
+    /// failure that keeps what the collector said and how long it asked us to wait.
+    pub(crate) async fn post(
+        &self,
+        body: Bytes,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<u8>, ExportError> {
+        let mut request = Request::new(Full::new(body));
         *request.method_mut() = Method::POST;
         *request.uri_mut() = self.endpoint.clone();
         *request.headers_mut() = self.headers.clone();
@@ -103,7 +108,8 @@ impl Sender {
                 .await
                 .map_err(ExportError::unreachable)?;
             let status = response.status();
-            let mut grpc_status = grpc::status(response.headers());
+            let retry_after = retry_after(response.headers());
+            let mut grpc_fields = response.headers().clone();
             // Read (a bounded part of) the answer: the encoding may need it, gRPC's status
             // follows it, and the connection can then be reused.
             let mut body = response.into_body();
@@ -115,19 +121,24 @@ impl Sender {
                 if let Some(data) = frame.data_ref() {
                     answer.extend_from_slice(data);
                 } else if let Some(trailers) = frame.trailers_ref() {
-                    grpc_status = grpc_status.or_else(|| grpc::status(trailers));
+                    grpc_fields.extend(trailers.clone());
                 }
             }
             if !status.is_success() {
-                return Err(ExportError::new(ExportErrorKind::Status(status)));
+                let error = ExportError::new(ExportErrorKind::Status(status));
+                return Err(error
+                    .with_message(&String::from_utf8_lossy(&answer))
+                    .with_retry_after(retry_after));
             }
             if !self.grpc {
                 return Ok(answer);
             }
             // No status at all is an error, as gRPC clients take it.
-            match grpc_status.unwrap_or(grpc::UNKNOWN) {
+            match grpc::status(&grpc_fields).unwrap_or(grpc::UNKNOWN) {
                 grpc::OK => Ok(grpc::unframe(&answer).unwrap_or_default().to_vec()),
-                code => Err(ExportError::new(ExportErrorKind::GrpcStatus(code))),
+                code => Err(ExportError::new(ExportErrorKind::GrpcStatus(code))
+                    .with_message(&grpc::message(&grpc_fields))
+                    .with_retry_after(grpc::retry_delay(&grpc_fields))),
             }
         };
         let timeout_at = super::reporter::after(self.timeout);
@@ -135,5 +146,41 @@ impl Sender {
         tokio::time::timeout_at(timeout_at, exchange)
             .await
             .unwrap_or_else(|_| Err(ExportError::new(ExportErrorKind::Timeout)))
+    }
+}
+
+/// `Retry-After`, in seconds or as an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    match value.parse::<u64>() {
+        Ok(seconds) => Some(Duration::from_secs(seconds)),
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()?
+            .duration_since(std::time::SystemTime::now())
+            .ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_takes_seconds_or_a_date() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(retry_after(&headers), None);
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        let later = std::time::SystemTime::now() + Duration::from_secs(120);
+        headers.insert(RETRY_AFTER, httpdate::fmt_http_date(later).parse().unwrap());
+        let wait = retry_after(&headers).unwrap();
+        assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers), None);
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&headers), None, "a date passed");
     }
 }

@@ -7,6 +7,7 @@ use super::{
 };
 use crate::finished::FinishedSpan;
 use crate::ids::{SpanId, TraceId};
+use crate::report::encoder::Rejection;
 use crate::report::json_writer::{decimal, escaped_value, hex64, string};
 use crate::report::semconv::Attribute;
 use crate::value::Value;
@@ -41,15 +42,21 @@ pub(super) fn encode(groups: &[ServiceSpans<'_>], semantic_names: bool, out: &mu
     out.extend_from_slice(b"]}");
 }
 
-/// `partialSuccess.rejectedSpans` of an `ExportTraceServiceResponse` (a decimal string in
-/// OTLP JSON, a number accepted too).
-pub(super) fn rejected_spans(answer: &[u8]) -> u64 {
+/// `partialSuccess` of an `ExportTraceServiceResponse`: `rejectedSpans` (a decimal string
+/// in OTLP JSON, a number accepted too) and `errorMessage`.
+pub(super) fn rejection(answer: &[u8]) -> Rejection {
     let Ok(answer) = serde_json::from_slice::<serde_json::Value>(answer) else {
-        return 0;
+        return Rejection::default();
     };
-    match &answer["partialSuccess"]["rejectedSpans"] {
+    let partial = &answer["partialSuccess"];
+    let spans = match &partial["rejectedSpans"] {
         serde_json::Value::String(count) => count.parse().unwrap_or(0),
         count => count.as_u64().unwrap_or(0),
+    };
+    let message = partial["errorMessage"].as_str().filter(|m| !m.is_empty());
+    Rejection {
+        spans,
+        message: message.map(str::to_owned),
     }
 }
 

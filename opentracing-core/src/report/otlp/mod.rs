@@ -8,7 +8,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::SystemTime;
 
-use super::encoder::{Encoder, error_of, is_explicit_success, since_epoch};
+use super::encoder::{Encoder, Rejection, error_of, is_explicit_success, since_epoch};
 use super::resource::Resource;
 use super::semconv::{self, Attribute};
 use crate::finished::{FinishedSpan, LogRecord};
@@ -196,11 +196,11 @@ impl Encoder for Otlp {
         false
     }
 
-    /// `partialSuccess.rejectedSpans` of the `ExportTraceServiceResponse`.
-    fn rejected_spans(&self, answer: &[u8]) -> u64 {
+    /// `partialSuccess` of the `ExportTraceServiceResponse`.
+    fn rejection(&self, answer: &[u8]) -> Rejection {
         match self.protocol {
-            OtlpProtocol::HttpJson => json::rejected_spans(answer),
-            OtlpProtocol::HttpProtobuf | OtlpProtocol::Grpc => protobuf::rejected_spans(answer),
+            OtlpProtocol::HttpJson => json::rejection(answer),
+            OtlpProtocol::HttpProtobuf | OtlpProtocol::Grpc => protobuf::rejection(answer),
         }
     }
 

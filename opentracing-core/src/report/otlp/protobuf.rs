@@ -7,6 +7,7 @@ use super::{
 };
 use crate::finished::FinishedSpan;
 use crate::ids::TraceId;
+use crate::report::encoder::Rejection;
 use crate::report::protobuf_writer::{
     Field, boolean, bytes, double, fields, fixed32, fixed64, int64, len_prefix, message, uint,
     varint_len,
@@ -42,23 +43,26 @@ pub(super) fn encode(groups: &[ServiceSpans<'_>], semantic_names: bool, out: &mu
     }
 }
 
-/// `partial_success.rejected_spans` of an `ExportTraceServiceResponse`; 0 when absent or
-/// unreadable.
-pub(super) fn rejected_spans(answer: &[u8]) -> u64 {
-    fields(answer)
-        .find_map(|field| match field {
-            Field::Len(1, partial_success) => Some(partial_success),
-            _ => None,
-        })
-        .and_then(|partial_success| {
-            fields(partial_success).find_map(|field| match field {
-                Field::Varint(1, rejected) => Some(rejected),
-                _ => None,
-            })
-        })
-        // An int64: a negative count is no count.
-        .filter(|&rejected| i64::try_from(rejected).is_ok())
-        .unwrap_or(0)
+/// `partial_success` of an `ExportTraceServiceResponse`: `rejected_spans` (an `int64`: a
+/// negative count is none) and `error_message`; nothing when absent or unreadable.
+pub(super) fn rejection(answer: &[u8]) -> Rejection {
+    let Some(partial) = fields(answer).find_map(|field| match field {
+        Field::Len(1, partial) => Some(partial),
+        _ => None,
+    }) else {
+        return Rejection::default();
+    };
+    let mut rejection = Rejection::default();
+    for field in fields(partial) {
+        match field {
+            Field::Varint(1, spans) if i64::try_from(spans).is_ok() => rejection.spans = spans,
+            Field::Len(2, message) if !message.is_empty() => {
+                rejection.message = Some(String::from_utf8_lossy(message).into_owned());
+            }
+            _ => {}
+        }
+    }
+    rejection
 }
 
 /// The 16 bytes of a trace id, most significant first.
@@ -191,13 +195,14 @@ mod tests {
             int64(out, 1, 7);
             bytes(out, 2, b"too old");
         });
-        assert_eq!(rejected_spans(&answer), 7);
+        let read = rejection(&answer);
+        assert_eq!((read.spans, read.message.as_deref()), (7, Some("too old")));
         let mut negative = Vec::new();
         message(&mut negative, 1, |out| int64(out, 1, -3));
-        assert_eq!(rejected_spans(&negative), 0);
-        assert_eq!(rejected_spans(b""), 0);
-        assert_eq!(rejected_spans(b"{\"partialSuccess\":{}}"), 0);
-        assert_eq!(rejected_spans(&answer[..answer.len() - 3]), 0);
+        assert_eq!(rejection(&negative).spans, 0);
+        assert_eq!(rejection(b""), Rejection::default());
+        assert_eq!(rejection(b"{\"partialSuccess\":{}}").spans, 0);
+        assert_eq!(rejection(&answer[..answer.len() - 3]).spans, 0);
     }
 
     #[test]
