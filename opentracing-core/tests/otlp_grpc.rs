@@ -117,6 +117,26 @@ async fn unavailable_is_retried_then_a_counted_failure_with_the_collectors_messa
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resource_exhausted_waits_as_long_as_its_retry_info_says() {
+    let collector = Collector {
+        answer: Answer::ExhaustedTwice,
+        ..Collector::default()
+    };
+    let endpoint = serve(collector.clone()).await;
+    let started = std::time::Instant::now();
+    let reporter = report(builder(endpoint), &["checkout"]).await;
+    let metrics = reporter.metrics();
+    assert_eq!((metrics.spans_sent, metrics.retries), (1, 2), "{metrics:?}");
+    // Two answers each asked for 200 ms.
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert_eq!(
+        collector.span_names().len(),
+        3,
+        "two refusals, then the span taken"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spans_the_collector_rejects_are_counted() {
     let collector = Collector {
         answer: Answer::RejectOne,

@@ -38,7 +38,47 @@ impl DropReason {
     }
 }
 
-/// A snapshot of the reporter's counters, from [`Reporter::metrics`](super::Reporter::metrics).
+/// A snapshot of the reporter's counters, from [`Reporter::metrics`](super::Reporter::metrics):
+/// cheap to take, for a health endpoint or a metrics exporter to poll while the service
+/// runs.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::{Duration, SystemTime};
+/// use opentracing_core::Tracer;
+/// use opentracing_core::reference::ReferenceTracer;
+/// use opentracing_core::report::{Executor, Reporter, ReporterMetrics, ZipkinJson};
+///
+/// /// What a `/health` endpoint could say of span export: failing while messages wait for
+/// /// a retry, or when nothing reached the collector in the last five minutes.
+/// fn export_health(metrics: &ReporterMetrics) -> Result<(), String> {
+///     let lost = metrics.dropped();
+///     let recent = metrics
+///         .last_success
+///         .and_then(|at| at.elapsed().ok())
+///         .is_some_and(|ago| ago < Duration::from_secs(300));
+///     match metrics.retry_backoff {
+///         Some(wait) => Err(format!("retrying in {wait:?}; {lost} spans lost so far")),
+///         None if metrics.messages > 0 && !recent => Err(format!("nothing sent; {lost} lost")),
+///         None => Ok(()),
+///     }
+/// }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // A collector that is not there, and no retry: the span is lost at once.
+/// let endpoint = "http://127.0.0.1:9/api/v2/spans".parse()?;
+/// let reporter = Reporter::builder(endpoint, ZipkinJson::new("shop"))
+///     .retry_timeout(Duration::ZERO)
+///     .start(Executor::OwnThread)?;
+/// let tracer = ReferenceTracer::new("shop", Arc::new(reporter.clone()));
+/// tracer.start_span("checkout").finish();
+/// reporter.flush_blocking(Duration::from_secs(5));
+/// let metrics = reporter.metrics();
+/// assert_eq!((metrics.dropped_send_failure, metrics.last_success), (1, None));
+/// assert!(export_health(&metrics).is_err());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReporterMetrics {

@@ -23,6 +23,66 @@ pub(crate) enum Answer {
     Accept,
     RejectOne,
     Unavailable,
+    /// `RESOURCE_EXHAUSTED` with a `RetryInfo` of 200 ms to the first two calls.
+    ExhaustedTwice,
+}
+
+/// `google.rpc.Status`, `google.protobuf.Any`, `google.rpc.RetryInfo` and
+/// `google.protobuf.Duration`, as the gRPC error model defines them.
+#[derive(Clone, PartialEq, prost::Message)]
+struct RpcStatus {
+    #[prost(int32, tag = "1")]
+    code: i32,
+    #[prost(string, tag = "2")]
+    message: String,
+    #[prost(message, repeated, tag = "3")]
+    details: Vec<Any>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct Any {
+    #[prost(string, tag = "1")]
+    type_url: String,
+    #[prost(bytes = "vec", tag = "2")]
+    value: Vec<u8>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct RetryInfo {
+    #[prost(message, optional, tag = "1")]
+    retry_delay: Option<ProtoDuration>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct ProtoDuration {
+    #[prost(int64, tag = "1")]
+    seconds: i64,
+    #[prost(int32, tag = "2")]
+    nanos: i32,
+}
+
+/// `RESOURCE_EXHAUSTED`, asking for a wait of `delay` in a `RetryInfo`.
+fn exhausted(delay: std::time::Duration) -> Status {
+    use prost::Message as _;
+    let info = RetryInfo {
+        retry_delay: Some(ProtoDuration {
+            seconds: delay.as_secs() as i64,
+            nanos: delay.subsec_nanos() as i32,
+        }),
+    };
+    let status = RpcStatus {
+        code: tonic::Code::ResourceExhausted as i32,
+        message: "slow down".into(),
+        details: vec![Any {
+            type_url: "type.googleapis.com/google.rpc.RetryInfo".into(),
+            value: info.encode_to_vec(),
+        }],
+    };
+    Status::with_details(
+        tonic::Code::ResourceExhausted,
+        "slow down",
+        status.encode_to_vec().into(),
+    )
 }
 
 #[tonic::async_trait]
@@ -34,7 +94,11 @@ impl TraceService for Collector {
         let key = request.metadata().get("x-api-key");
         let key = key.and_then(|key| key.to_str().ok()).map(str::to_owned);
         self.keys.lock().unwrap().push(key);
-        self.received.lock().unwrap().push(request.into_inner());
+        let calls = {
+            let mut received = self.received.lock().unwrap();
+            received.push(request.into_inner());
+            received.len()
+        };
         match self.answer {
             Answer::Accept => Ok(Response::new(ExportTraceServiceResponse::default())),
             Answer::RejectOne => Ok(Response::new(ExportTraceServiceResponse {
@@ -44,6 +108,10 @@ impl TraceService for Collector {
                 }),
             })),
             Answer::Unavailable => Err(Status::unavailable("collector is restarting")),
+            Answer::ExhaustedTwice if calls <= 2 => {
+                Err(exhausted(std::time::Duration::from_millis(200)))
+            }
+            Answer::ExhaustedTwice => Ok(Response::new(ExportTraceServiceResponse::default())),
         }
     }
 }
