@@ -140,6 +140,21 @@ impl Collector {
     }
 }
 
+/// One row of the fault table (`cargo test --test faults -- --nocapture`).
+fn row(fault: &str, metrics: &opentracing_core::report::ReporterMetrics) {
+    eprintln!(
+        "| {fault} | {} | {} | {} | queue full {}, refused {}, rate-limited {}, send failure {}, shutdown {} |",
+        metrics.spans,
+        metrics.spans_sent,
+        metrics.retries,
+        metrics.dropped_queue_full,
+        metrics.dropped_rejected,
+        metrics.dropped_rate_limited,
+        metrics.dropped_send_failure,
+        metrics.dropped_shutdown,
+    );
+}
+
 fn always(reply: Reply) -> impl Fn(usize) -> Reply + Send + Sync + 'static {
     move |_| reply.clone()
 }
@@ -189,6 +204,7 @@ async fn an_outage_of_two_seconds_at_10_000_spans_a_second_loses_nothing() {
     collector.come_back().await;
     reported += report_at(&reporter, 10_000, 0.5).await;
     let metrics = reporter.shutdown(Duration::from_secs(30)).await;
+    row("down for 2 s at 10 000 spans/s", &metrics);
     assert_eq!(metrics.spans, reported as u64);
     assert_eq!(
         metrics.dropped(),
@@ -226,6 +242,7 @@ async fn retry_after_is_honoured() {
     let waited = started.elapsed();
     assert!(flushed.is_complete(), "{flushed:?}");
     let metrics = reporter.metrics();
+    row("503 with Retry-After: 1, three times", &metrics);
     assert_eq!(
         (metrics.spans_sent, metrics.retries),
         (10, 3),
@@ -250,6 +267,7 @@ async fn a_collector_that_rate_limits_forever_costs_counted_drops() {
     );
     let reported = report_at(&reporter, 10_000, 1.0).await;
     let metrics = reporter.shutdown(Duration::from_secs(5)).await;
+    row("429 forever, 10 000 spans/s, retry time 300 ms", &metrics);
     assert_eq!(metrics.spans, reported as u64);
     assert_eq!(metrics.spans_sent, 0);
     assert!(metrics.dropped_rate_limited > 0, "{metrics:?}");
@@ -275,6 +293,7 @@ async fn a_refusal_is_not_retried_and_keeps_the_collectors_message() {
     let flushed = reporter.flush(Duration::from_secs(10)).await;
     assert_eq!(flushed.dropped, 30);
     let metrics = reporter.metrics();
+    row("400 on every message", &metrics);
     assert_eq!(
         (metrics.dropped_rejected, metrics.retries),
         (30, 0),
@@ -297,6 +316,7 @@ async fn a_collector_answering_in_20_ms_takes_100_000_spans_a_second() {
     let reporter = start(builder(collector.endpoint()));
     let reported = report_at(&reporter, 100_000, 1.0).await;
     let metrics = reporter.shutdown(Duration::from_secs(30)).await;
+    row("answers in 20 ms, 100 000 spans/s", &metrics);
     assert_eq!(metrics.dropped(), 0, "{metrics:?}");
     assert_eq!(collector.accepted(), (reported, reported));
 }
@@ -327,6 +347,72 @@ async fn health_says_when_the_last_success_was_and_how_long_the_wait_is() {
     collector.come_back().await;
     assert!(reporter.flush(Duration::from_secs(10)).await.is_complete());
     assert_eq!(reporter.metrics().retry_backoff, None);
+}
+
+/// Keeps the reporter's log lines.
+struct Lines(Mutex<Vec<String>>);
+
+impl log::Log for Lines {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.target().starts_with("opentracing_core")
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            let line = format!("{} {}", record.level(), record.args());
+            self.0.lock().unwrap().push(line);
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static LINES: Lines = Lines(Mutex::new(Vec::new()));
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_are_logged_once_then_the_recovery() {
+    log::set_logger(&LINES).unwrap();
+    log::set_max_level(log::LevelFilter::Info);
+    let collector =
+        Collector::start(always(Reply::status(StatusCode::ACCEPTED)), Duration::ZERO).await;
+    let url = format!(
+        "http://user:SECRET@{}/api/v2/spans?key=SECRET",
+        collector.addr
+    );
+    let reporter = start(
+        builder(url.parse().unwrap())
+            .retry_backoff(Duration::from_millis(20), Duration::from_millis(40)),
+    );
+    collector.go_down();
+    for span in spans(3) {
+        reporter.report(span);
+    }
+    let pending = reporter.flush(Duration::from_millis(400)).await;
+    assert_eq!(pending.pending, 3, "still retried: {pending:?}");
+    collector.come_back().await;
+    assert!(reporter.flush(Duration::from_secs(10)).await.is_complete());
+    let lines = LINES.0.lock().unwrap().clone();
+    let endpoint = format!("http://{}/api/v2/spans", collector.addr);
+    assert_eq!(
+        lines.len(),
+        2,
+        "one for the failures, one for the recovery: {lines:?}"
+    );
+    assert!(
+        lines[0].starts_with(&format!(
+            "WARN span export to {endpoint} failing: the collector could not be reached"
+        )),
+        "{lines:?}"
+    );
+    assert!(
+        lines[0].ends_with("; 0 spans dropped since the last report"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[1],
+        format!("INFO span export to {endpoint} works again")
+    );
+    assert!(!lines.concat().contains("SECRET"));
 }
 
 /// What a collector may answer, as a proptest strategy.

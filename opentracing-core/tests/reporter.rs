@@ -443,7 +443,7 @@ async fn spans_an_otlp_collector_rejects_are_counted() {
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             let service = hyper::service::service_fn(|_: Request<Incoming>| async {
-                let answer = r#"{"partialSuccess":{"rejectedSpans":"2","errorMessage":"too old"}}"#;
+                let answer = r#"{"partialSuccess":{"rejectedSpans":"3","errorMessage":"too old"}}"#;
                 Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(
                     answer.as_bytes(),
                 ))))
@@ -468,7 +468,7 @@ async fn spans_an_otlp_collector_rejects_are_counted() {
     let metrics = reporter.metrics();
     assert_eq!(
         (metrics.spans_sent, metrics.dropped_rejected),
-        (3, 2),
+        (2, 3),
         "{metrics:?}"
     );
     assert!(
@@ -476,7 +476,7 @@ async fn spans_an_otlp_collector_rejects_are_counted() {
             .last_error()
             .unwrap()
             .to_string()
-            .contains("rejected 2 of 5")
+            .contains("rejected 3 of 5 spans: too old")
     );
 }
 
