@@ -105,8 +105,9 @@ impl<E: Encoder> Exporter<E> {
                         *lock(&self.state.last_error) = Some(error);
                     }
                     self.state.counters.sent(count - rejected, bytes);
-                    unsettled.settle(count - rejected, rejected, Some(DropReason::Rejected));
+                    // Told before the spans settle: a flush waiting on them sees it all.
                     self.health.succeeded(self.state.counters.dropped_total());
+                    unsettled.settle(count - rejected, rejected, Some(DropReason::Rejected));
                 }
                 Delivery::TooLarge(_) if spans.len() > 1 => split(spans, &mut pending),
                 Delivery::TooLarge(error) => {
