@@ -553,18 +553,20 @@ impl<E> Worker<E> {
     /// Counts the batch being filled and the queued spans as dropped at shutdown.
     fn drop_unsent(&mut self) {
         let batch = std::mem::take(&mut self.batch);
-        let mut left = batch.spans.len() as u64;
+        // The batch holds the positions just before the next one; the queue those after.
+        let first = self.next_position - batch.spans.len() as u64;
         let mut bytes = batch.bytes;
         while let Ok((_, size)) = self.queue.try_recv() {
             bytes += size;
-            left += 1;
+            self.next_position += 1;
         }
+        let left = self.next_position - first;
         if left > 0 {
             let state = &self.state;
             state.queued_bytes.fetch_sub(bytes, Ordering::AcqRel);
             state.counters.queued(-(left as i64));
             state.counters.dropped(DropReason::Shutdown, left);
-            state.flushes.settle(batch.first, 0, left);
+            state.flushes.settle(first, 0, left);
         }
     }
 }
