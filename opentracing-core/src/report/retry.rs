@@ -126,8 +126,10 @@ impl Backoff {
         let half = self.next / 2;
         let jitter = half.mul_f64(fastrand::f64());
         let wait = (half + jitter).max(asked.unwrap_or_default());
-        self.next = (self.next * 2).min(self.policy.max);
-        (Instant::now() + wait <= self.give_up_at).then_some(wait)
+        self.next = self.next.saturating_mul(2).min(self.policy.max);
+        // A wait past the end of time (a huge `Retry-After`) is past the budget too.
+        let at = Instant::now().checked_add(wait);
+        at.is_some_and(|at| at <= self.give_up_at).then_some(wait)
     }
 }
 
@@ -186,6 +188,7 @@ mod tests {
             "the collector's longer wait"
         );
         assert_eq!(backoff.wait(Some(Duration::from_secs(6))), None);
+        assert_eq!(backoff.wait(Some(Duration::MAX)), None, "no overflow");
         let no_retry = RetryPolicy {
             timeout: Duration::ZERO,
             ..policy
