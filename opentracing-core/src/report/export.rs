@@ -147,7 +147,7 @@ impl<E: Encoder> Exporter<E> {
             self.state.counters.attempted();
             let error = match self.exchange(body.clone(), stop_by).await {
                 Ok(answer) => {
-                    self.state.counters.backoff(None);
+                    self.state.counters.retries_over();
                     return Delivery::Accepted(answer);
                 }
                 Err(error) => error,
@@ -170,7 +170,7 @@ impl<E: Encoder> Exporter<E> {
                 return Delivery::Dropped(reason, Some(error));
             };
             *lock(&self.state.last_error) = Some(error);
-            self.state.counters.backoff(Some(wait));
+            self.state.counters.retry_after(wait);
             // A shutdown cuts the wait short: the message is tried again by its deadline.
             let stopping = self.state.stopping.notified();
             tokio::pin!(stopping);

@@ -179,15 +179,16 @@ impl Counters {
             .sum()
     }
 
-    /// A retry waits `wait` (`None`: nothing waits any more).
-    pub(crate) fn backoff(&self, wait: Option<Duration>) {
-        let nanos = wait.map_or(0, |wait| {
-            u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX).max(1)
-        });
+    /// A failed message will be tried again after `wait`.
+    pub(crate) fn retry_after(&self, wait: Duration) {
+        let nanos = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX).max(1);
         self.retry_backoff.store(nanos, Ordering::Relaxed);
-        if wait.is_some() {
-            self.retries.fetch_add(1, Ordering::Relaxed);
-        }
+        self.retries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A message got through: nothing waits for a retry now.
+    pub(crate) fn retries_over(&self) {
+        self.retry_backoff.store(0, Ordering::Relaxed);
     }
 
     /// Counts spans into (`delta > 0`) or out of the queue; the queued count after.
