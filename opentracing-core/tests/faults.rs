@@ -21,12 +21,14 @@ use opentracing_core::{FinishedSpan, InMemoryRecorder, Tracer};
 use proptest::prelude::*;
 use tokio::task::JoinSet;
 
-/// An answer to one message: its status, a `Retry-After` in seconds, a body.
+/// An answer to one message: its status, a `Retry-After` in seconds, a body and its
+/// content type.
 #[derive(Clone, Debug)]
 struct Reply {
     status: StatusCode,
     retry_after: Option<u32>,
     body: &'static str,
+    content_type: Option<&'static str>,
 }
 
 impl Reply {
@@ -35,6 +37,7 @@ impl Reply {
             status,
             retry_after: None,
             body: "",
+            content_type: None,
         }
     }
 }
@@ -106,6 +109,11 @@ impl Collector {
         }
         let mut response = Response::new(Full::new(Bytes::from(reply.body)));
         *response.status_mut() = reply.status;
+        if let Some(content_type) = reply.content_type {
+            response
+                .headers_mut()
+                .insert("content-type", content_type.parse().unwrap());
+        }
         if let Some(seconds) = reply.retry_after {
             response
                 .headers_mut()
@@ -225,6 +233,7 @@ async fn retry_after_is_honoured() {
                     status: StatusCode::SERVICE_UNAVAILABLE,
                     retry_after: Some(1),
                     body: "busy",
+                    content_type: None,
                 }
             } else {
                 Reply::status(StatusCode::ACCEPTED)
@@ -282,6 +291,7 @@ async fn a_refusal_is_not_retried_and_keeps_the_collectors_message() {
             status: StatusCode::BAD_REQUEST,
             retry_after: None,
             body: "span name too long",
+            content_type: None,
         }),
         Duration::ZERO,
     )
@@ -304,6 +314,86 @@ async fn a_refusal_is_not_retried_and_keeps_the_collectors_message() {
         error.contains("400") && error.contains("span name too long"),
         "{error}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protobuf_refusal_is_told_by_its_status_message() {
+    // A google.rpc.Status: code (1) 3, message (2) "span 2 has no name", as OTLP/HTTP
+    // answers in protobuf.
+    let collector = Collector::start(
+        always(Reply {
+            status: StatusCode::BAD_REQUEST,
+            retry_after: None,
+            body: "\x08\x03\x12\x12span 2 has no name",
+            content_type: Some("application/x-protobuf"),
+        }),
+        Duration::ZERO,
+    )
+    .await;
+    let reporter = start(builder(collector.endpoint()));
+    for span in spans(3) {
+        reporter.report(span);
+    }
+    assert_eq!(reporter.flush(Duration::from_secs(10)).await.dropped, 3);
+    let error = reporter.last_error().unwrap().to_string();
+    assert!(error.ends_with(": span 2 has no name"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_backoff_still_waits_a_millisecond_and_the_wait_ends_with_the_retries() {
+    let collector =
+        Collector::start(always(Reply::status(StatusCode::ACCEPTED)), Duration::ZERO).await;
+    collector.go_down();
+    let reporter = start(
+        builder(collector.endpoint())
+            .retry_backoff(Duration::ZERO, Duration::ZERO)
+            .retry_timeout(Duration::from_millis(300)),
+    );
+    for span in spans(1) {
+        reporter.report(span);
+    }
+    assert_eq!(reporter.flush(Duration::from_secs(10)).await.dropped, 1);
+    let metrics = reporter.metrics();
+    // Waits of 0.5 to 1 ms for 300 ms: at most 600 retries.
+    assert!(metrics.messages <= 601, "{metrics:?}");
+    assert_eq!(metrics.dropped_send_failure, 1);
+    assert_eq!(metrics.retry_backoff, None, "nothing waits now");
+}
+
+/// A runtime that goes away while batches wait for a free request: every span is still
+/// counted, none left queued.
+#[test]
+fn a_runtime_gone_while_batches_wait_for_a_request_leaves_no_span_uncounted() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let reporter = runtime.block_on(async {
+        // Answers after a minute: the one request in flight holds its place.
+        let collector = Collector::start(
+            always(Reply::status(StatusCode::ACCEPTED)),
+            Duration::from_secs(60),
+        )
+        .await;
+        let reporter = start(
+            builder(collector.endpoint())
+                .max_concurrent_requests(1)
+                .max_batch_spans(10),
+        );
+        for span in spans(50) {
+            reporter.report(span);
+        }
+        // The worker takes the queue and waits for a free request with four batches.
+        let _ = reporter.flush(Duration::from_millis(300)).await;
+        reporter
+    });
+    drop(runtime);
+    let metrics = reporter.metrics();
+    assert_eq!(metrics.spans, 50);
+    assert_eq!(metrics.spans_sent, 0);
+    assert_eq!(metrics.dropped_shutdown, 50, "{metrics:?}");
+    assert_eq!(metrics.queued_spans, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -375,10 +465,7 @@ async fn failures_are_logged_once_then_the_recovery() {
     log::set_max_level(log::LevelFilter::Info);
     let collector =
         Collector::start(always(Reply::status(StatusCode::ACCEPTED)), Duration::ZERO).await;
-    let url = format!(
-        "http://user:SECRET@{}/api/v2/spans?key=SECRET",
-        collector.addr
-    );
+    let url = format!("http://{}/api/v2/spans?key=SECRET", collector.addr);
     let reporter = start(
         builder(url.parse().unwrap())
             .retry_backoff(Duration::from_millis(20), Duration::from_millis(40)),

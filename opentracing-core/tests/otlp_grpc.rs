@@ -2,6 +2,7 @@
 //! official `opentelemetry-proto` definitions, which decodes every message itself.
 #![cfg(feature = "reporter")]
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -179,4 +180,128 @@ async fn a_server_that_does_not_speak_grpc_is_a_failure() {
     .await;
     assert_eq!(reporter.metrics().dropped_send_failure, 1);
     assert!(reporter.last_error().is_some());
+}
+
+/// A response body that gives its frames one after the other; an error comes 50 ms
+/// late, so that the client has the answer's head and first frames by then.
+struct Scripted {
+    frames: std::collections::VecDeque<Result<hyper::body::Frame<bytes::Bytes>, std::io::Error>>,
+    delay: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Scripted {
+    fn new(frames: Vec<Result<hyper::body::Frame<bytes::Bytes>, std::io::Error>>) -> Self {
+        Self {
+            frames: frames.into(),
+            delay: Box::pin(tokio::time::sleep(Duration::from_millis(50))),
+        }
+    }
+}
+
+impl hyper::body::Body for Scripted {
+    type Data = bytes::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        if matches!(self.frames.front(), Some(Err(_))) {
+            std::task::ready!(self.delay.as_mut().poll(context));
+        }
+        std::task::Poll::Ready(self.frames.pop_front())
+    }
+}
+
+/// A gRPC server on loopback that answers call `n` with `answer(n)`: an HTTP/2 response
+/// with `content-type: application/grpc` and that body.
+async fn serve_raw(answer: fn(usize) -> Scripted) -> http::Uri {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let calls = calls.clone();
+            let service = hyper::service::service_fn(move |_: http::Request<_>| {
+                let body = answer(calls.fetch_add(1, Ordering::SeqCst));
+                let mut response = http::Response::new(body);
+                response
+                    .headers_mut()
+                    .insert("content-type", HeaderValue::from_static("application/grpc"));
+                async move { Ok::<_, std::convert::Infallible>(response) }
+            });
+            tokio::spawn(
+                hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+            );
+        }
+    });
+    format!("http://{address}").parse().unwrap()
+}
+
+fn ok_trailers() -> hyper::body::Frame<bytes::Bytes> {
+    let mut trailers = http::HeaderMap::new();
+    trailers.insert("grpc-status", HeaderValue::from_static("0"));
+    hyper::body::Frame::trailers(trailers)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_cut_off_before_its_status_is_retried() {
+    let endpoint = serve_raw(|call| {
+        let frames = if call == 0 {
+            // Part of a message, then the stream is reset: no status ever comes.
+            vec![
+                Ok(hyper::body::Frame::data(bytes::Bytes::from_static(
+                    b"\0\0\0",
+                ))),
+                Err(std::io::Error::other("reset")),
+            ]
+        } else {
+            vec![
+                Ok(hyper::body::Frame::data(bytes::Bytes::from_static(
+                    b"\0\0\0\0\0",
+                ))),
+                Ok(ok_trailers()),
+            ]
+        };
+        Scripted::new(frames)
+    })
+    .await;
+    let reporter = report(
+        builder(endpoint).retry_backoff(Duration::from_millis(10), Duration::from_millis(10)),
+        &["checkout"],
+    )
+    .await;
+    let metrics = reporter.metrics();
+    assert_eq!(
+        (metrics.spans_sent, metrics.retries, metrics.dropped()),
+        (1, 1, 0),
+        "{metrics:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_after_a_long_answer_is_read() {
+    let endpoint = serve_raw(|_| {
+        // 200 KiB of answer before the trailers: more than the reporter keeps.
+        let chunk = bytes::Bytes::from(vec![0; 20 * 1024]);
+        let mut frames: Vec<_> = (0..10)
+            .map(|_| Ok(hyper::body::Frame::data(chunk.clone())))
+            .collect();
+        frames.push(Ok(ok_trailers()));
+        Scripted::new(frames)
+    })
+    .await;
+    let reporter = report(
+        builder(endpoint).retry_timeout(Duration::ZERO),
+        &["checkout"],
+    )
+    .await;
+    let metrics = reporter.metrics();
+    assert_eq!(
+        (metrics.spans_sent, metrics.dropped()),
+        (1, 0),
+        "{metrics:?}"
+    );
 }

@@ -314,7 +314,7 @@ fn dropping_every_handle_sends_what_is_left() {
 
 #[test]
 fn a_bad_endpoint_is_a_clear_error_that_quotes_no_secret() {
-    for endpoint in ["ftp://user:SECRET@collector.example/spans", "/api/v2/spans"] {
+    for endpoint in ["ftp://collector.example/SECRET", "/api/v2/spans"] {
         let error = builder(endpoint.parse().unwrap())
             .start(Executor::OwnThread)
             .unwrap_err();
@@ -324,6 +324,23 @@ fn a_bad_endpoint_is_a_clear_error_that_quotes_no_secret() {
             "{text}"
         );
         assert!(std::error::Error::source(&error).is_none());
+    }
+}
+
+#[test]
+fn credentials_in_the_endpoint_are_refused_not_sent() {
+    for endpoint in [
+        "http://user:SECRET@collector.example/api/v2/spans",
+        "http://SECRET@collector.example/api/v2/spans",
+    ] {
+        let error = builder(endpoint.parse().unwrap())
+            .start(Executor::OwnThread)
+            .unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains("credentials in the URL are not sent") && !text.contains("SECRET"),
+            "{text}"
+        );
     }
 }
 

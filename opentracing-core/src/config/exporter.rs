@@ -227,13 +227,10 @@ fn endpoint(variable: &'static str, url: &str) -> Result<Uri, ConfigError> {
     let uri: Uri = url
         .parse()
         .map_err(|error| ConfigError::new(variable, format!("not a URL: {error}")))?;
-    let has_userinfo = uri
-        .authority()
-        .is_some_and(|authority| authority.as_str().contains('@'));
     match uri.scheme_str() {
-        _ if has_userinfo => Err(ConfigError::new(
+        _ if crate::report::has_userinfo(&uri) => Err(ConfigError::new(
             variable,
-            "credentials in the URL are not sent: give them as headers".to_owned(),
+            crate::report::USERINFO_REFUSED.to_owned(),
         )),
         Some("http") if uri.host().is_some() => Ok(uri),
         #[cfg(feature = "tls")]

@@ -98,11 +98,11 @@ const NOT_APPLIED: &[(&str, &str)] = &[
     ),
     (
         "OTEL_EXPORTER_OTLP_INSECURE",
-        "it applies to OTLP/gRPC only",
+        "the endpoint's scheme decides: http:// is plaintext, https:// is TLS",
     ),
     (
         "OTEL_EXPORTER_OTLP_TRACES_INSECURE",
-        "it applies to OTLP/gRPC only",
+        "the endpoint's scheme decides: http:// is plaintext, https:// is TLS",
     ),
     (
         "OTEL_SPAN_LINK_COUNT_LIMIT",

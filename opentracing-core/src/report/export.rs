@@ -140,28 +140,28 @@ impl<E: Encoder> Exporter<E> {
     async fn deliver(&self, body: Bytes, deadline: Option<Instant>) -> Delivery {
         let mut backoff = Backoff::new(self.policy);
         loop {
-            let stop_by = deadline.or(*lock(&self.state.stop_by));
-            if stop_by.is_some_and(|stop_by| Instant::now() >= stop_by) {
+            if self.stopped(deadline) {
                 return Delivery::Dropped(DropReason::Shutdown, None);
             }
             self.state.counters.attempted();
-            let error = match self.exchange(body.clone(), stop_by).await {
-                Ok(answer) => {
-                    self.state.counters.retries_over();
-                    return Delivery::Accepted(answer);
+            let error = match self.exchange(body.clone(), deadline).await {
+                Ok(answer) => return Delivery::Accepted(answer),
+                // Cut short by the shutdown: not the collector's failure.
+                Err(error) if self.stopped(deadline) => {
+                    return Delivery::Dropped(DropReason::Shutdown, Some(error));
                 }
                 Err(error) => error,
             };
             self.health
                 .failed(&error, self.state.counters.dropped_total());
-            let (rate_limited, wait) = match verdict(&error) {
+            let (rate_limited, next_attempt) = match verdict(&error) {
                 Verdict::Split => return Delivery::TooLarge(error),
                 Verdict::Drop(reason) => return Delivery::Dropped(reason, Some(error)),
                 Verdict::Retry { rate_limited } => {
-                    (rate_limited, backoff.wait(error.retry_after()))
+                    (rate_limited, backoff.next_attempt(error.retry_after()))
                 }
             };
-            let Some(wait) = wait else {
+            let Some(next_attempt) = next_attempt else {
                 let reason = if rate_limited {
                     DropReason::RateLimited
                 } else {
@@ -170,21 +170,26 @@ impl<E: Encoder> Exporter<E> {
                 return Delivery::Dropped(reason, Some(error));
             };
             *lock(&self.state.last_error) = Some(error);
-            self.state.counters.retry_after(wait);
+            let wait = next_attempt.saturating_duration_since(Instant::now());
+            let _waiting = self.state.counters.retry_wait(wait);
             // A shutdown cuts the wait short: the message is tried again by its deadline.
             let stopping = self.state.stopping.notified();
             tokio::pin!(stopping);
             stopping.as_mut().enable();
-            let until = Instant::now() + wait;
-            let stop_by = deadline.or(*lock(&self.state.stop_by));
-            match stop_by {
-                Some(stop_by) => tokio::time::sleep_until(until.min(stop_by)).await,
+            match deadline.or(self.state.shutdown_deadline()) {
+                Some(stop_by) => tokio::time::sleep_until(next_attempt.min(stop_by)).await,
                 None => tokio::select! {
-                    () = tokio::time::sleep_until(until) => {}
+                    () = tokio::time::sleep_until(next_attempt) => {}
                     () = stopping => {}
                 },
             }
         }
+    }
+
+    /// Whether the shutdown deadline has passed.
+    fn stopped(&self, deadline: Option<Instant>) -> bool {
+        let stop_by = deadline.or(self.state.shutdown_deadline());
+        stop_by.is_some_and(|stop_by| Instant::now() >= stop_by)
     }
 
     /// One attempt, ending by the shutdown deadline if a shutdown is asked for meanwhile.
@@ -197,13 +202,13 @@ impl<E: Encoder> Exporter<E> {
         let stopping = self.state.stopping.notified();
         tokio::pin!(stopping);
         stopping.as_mut().enable();
-        let stop_by = stop_by.or(*lock(&self.state.stop_by));
+        let stop_by = stop_by.or(self.state.shutdown_deadline());
         let exchange = self.sender.post(body, stop_by);
         tokio::pin!(exchange);
         tokio::select! {
             result = &mut exchange => result,
             () = stopping, if stop_by.is_none() => {
-                let stop_by = (*lock(&self.state.stop_by)).unwrap_or_else(Instant::now);
+                let stop_by = self.state.shutdown_deadline().unwrap_or_else(Instant::now);
                 let bounded = tokio::time::timeout_at(stop_by, exchange).await;
                 bounded.unwrap_or_else(|_| Err(ExportError::new(ExportErrorKind::Timeout)))
             }

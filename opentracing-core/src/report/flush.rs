@@ -67,11 +67,12 @@ impl Flushes {
     /// Starts waiting for the spans queued so far.
     pub(crate) fn watch(self: &Arc<Self>) -> Watch {
         let (done, settled) = oneshot::channel();
-        let end = self.queued.load(Ordering::Acquire);
         let mut state = self.lock();
+        // Read under the lock, after every settle so far: each span settled was queued
+        // before, so it holds a position below `end`.
+        let end = self.queued.load(Ordering::Acquire);
         let id = state.next_id;
         state.next_id += 1;
-        // Every span settled so far was queued before now.
         let pending = end.saturating_sub(state.spans);
         let done = (pending > 0).then_some(done);
         state.watches.push(Waiting {

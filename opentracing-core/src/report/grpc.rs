@@ -93,10 +93,19 @@ pub(crate) fn retry_delay(fields: &HeaderMap) -> Option<Duration> {
                 _ => {}
             }
         }
-        Some(Duration::new(
-            seconds,
-            u32::try_from(nanos).ok()?.min(999_999_999),
-        ))
+        // Both are signed: a negative one, past `i64::MAX` as a varint, is no delay.
+        i64::try_from(seconds).ok()?;
+        let nanos = u32::try_from(nanos).ok()?.min(999_999_999);
+        Some(Duration::new(seconds, nanos))
+    })
+}
+
+/// The `message` of a `google.rpc.Status` in protobuf, as OTLP/HTTP answers a failure.
+pub(crate) fn status_message(status: &[u8]) -> Option<String> {
+    // google.rpc.Status.message (2)
+    fields_of(status).find_map(|field| match field {
+        Field::Len(2, message) => Some(String::from_utf8_lossy(message).into_owned()),
+        _ => None,
     })
 }
 
@@ -169,10 +178,34 @@ mod tests {
             fields.insert("grpc-status-details-bin", encoded.parse().unwrap());
             assert_eq!(retry_delay(&fields), Some(Duration::from_millis(2_500)));
         }
+        let mut negative = Vec::new();
+        embedded(&mut negative, 3, |any| {
+            bytes(any, 1, b"type.googleapis.com/google.rpc.RetryInfo");
+            embedded(any, 2, |info| {
+                embedded(info, 1, |duration| uint(duration, 1, (-5_i64) as u64));
+            });
+        });
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&negative);
+        fields.insert("grpc-status-details-bin", encoded.parse().unwrap());
+        assert_eq!(retry_delay(&fields), None, "a negative delay");
         fields.insert("grpc-status-details-bin", "!!".parse().unwrap());
         assert_eq!(retry_delay(&fields), None);
         fields.insert("grpc-message", "quota%20exceeded".parse().unwrap());
         assert_eq!(message(&fields), "quota exceeded");
+    }
+
+    #[test]
+    fn a_status_message_is_read_from_protobuf() {
+        use super::super::protobuf_writer::{bytes, uint};
+        let mut status = Vec::new();
+        uint(&mut status, 1, 3);
+        bytes(&mut status, 2, b"span 2 has no name");
+        assert_eq!(
+            status_message(&status).as_deref(),
+            Some("span 2 has no name")
+        );
+        assert_eq!(status_message(b"\xff\xff"), None);
+        assert_eq!(status_message(b""), None);
     }
 
     #[test]

@@ -155,8 +155,10 @@ pub(crate) struct Counters {
     messages_dropped: AtomicU64,
     message_bytes: AtomicU64,
     retries: AtomicU64,
-    /// Nanoseconds; 0 when nothing waits.
+    /// Nanoseconds: the latest wait before a retry.
     retry_backoff: AtomicU64,
+    /// Messages waiting to be tried again.
+    retry_waiting: AtomicU64,
     /// Nanoseconds since the Unix epoch; 0 before the first success.
     last_success: AtomicU64,
     queued_spans: AtomicU64,
@@ -179,16 +181,13 @@ impl Counters {
             .sum()
     }
 
-    /// A failed message will be tried again after `wait`.
-    pub(crate) fn retry_after(&self, wait: Duration) {
-        let nanos = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX).max(1);
+    /// A failed message waits `wait` to be tried again, until the returned guard drops.
+    pub(crate) fn retry_wait(&self, wait: Duration) -> RetryWait<'_> {
+        let nanos = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX);
         self.retry_backoff.store(nanos, Ordering::Relaxed);
         self.retries.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// A message got through: nothing waits for a retry now.
-    pub(crate) fn retries_over(&self) {
-        self.retry_backoff.store(0, Ordering::Relaxed);
+        self.retry_waiting.fetch_add(1, Ordering::Relaxed);
+        RetryWait(self)
     }
 
     /// Counts spans into (`delta > 0`) or out of the queue; the queued count after.
@@ -240,15 +239,22 @@ impl Counters {
             messages_dropped: read(&self.messages_dropped),
             message_bytes: read(&self.message_bytes),
             retries: read(&self.retries),
-            retry_backoff: match read(&self.retry_backoff) {
-                0 => None,
-                nanos => Some(Duration::from_nanos(nanos)),
-            },
+            retry_backoff: (read(&self.retry_waiting) > 0)
+                .then(|| Duration::from_nanos(read(&self.retry_backoff))),
             last_success: match read(&self.last_success) {
                 0 => None,
                 nanos => Some(UNIX_EPOCH + Duration::from_nanos(nanos)),
             },
             queued_spans: read(&self.queued_spans),
         }
+    }
+}
+
+/// A message waiting for its retry; the wait shows in the metrics while this lives.
+pub(crate) struct RetryWait<'a>(&'a Counters);
+
+impl Drop for RetryWait<'_> {
+    fn drop(&mut self) {
+        self.0.retry_waiting.fetch_sub(1, Ordering::Relaxed);
     }
 }

@@ -59,6 +59,8 @@
 mod compression;
 #[cfg(feature = "reporter-plain")]
 mod connector;
+#[cfg(feature = "reporter-plain")]
+pub(crate) use connector::{USERINFO_REFUSED, has_userinfo};
 mod encoder;
 #[cfg(feature = "reporter-plain")]
 mod error;

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Uri};
-use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -116,6 +116,13 @@ pub(crate) struct State {
     pub(crate) stopping: Notify,
     /// Rung when a batch's worth of spans is queued.
     batch_ready: Notify,
+}
+
+impl State {
+    /// The shutdown deadline, once a shutdown is asked for.
+    pub(crate) fn shutdown_deadline(&self) -> Option<Instant> {
+        *lock(&self.stop_by)
+    }
 }
 
 enum Control {
@@ -235,7 +242,8 @@ impl Reporter {
                 // Counted for flushes before the worker can take it; it cannot fail now.
                 state.flushes.queued();
                 room.send((span, size));
-                if queued.is_multiple_of(handle.max_batch_spans) {
+                let waiting = handle.spans.max_capacity() - handle.spans.capacity();
+                if (waiting as u64).is_multiple_of(handle.max_batch_spans) {
                     state.batch_ready.notify_one();
                 }
             }
@@ -397,8 +405,10 @@ impl<E: Encoder> ReporterBuilder<E> {
     }
 
     /// The waits between the attempts of a failed message: the first `initial` (100 ms by
-    /// default), doubling up to `max` (5 s), each taken at random from its upper half.
+    /// default, at least 1 ms), doubling up to `max` (5 s), each taken at random from its
+    /// upper half.
     pub fn retry_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        let initial = initial.max(Duration::from_millis(1));
         self.limits.retry.initial = initial;
         self.limits.retry.max = max.max(initial);
         self
@@ -550,8 +560,10 @@ impl<E> Drop for Worker<E> {
 }
 
 impl<E> Worker<E> {
-    /// Counts the batch being filled and the queued spans as dropped at shutdown.
+    /// Closes the queue, and counts the batch being filled and the queued spans as dropped
+    /// at shutdown.
     fn drop_unsent(&mut self) {
+        self.queue.close();
         let batch = std::mem::take(&mut self.batch);
         // The batch holds the positions just before the next one; the queue those after.
         let first = self.next_position - batch.spans.len() as u64;
@@ -576,6 +588,10 @@ impl<E: Encoder> Worker<E> {
     /// command, and sends what is queued. It never waits on the queue itself: a wake-up per
     /// span would cost a thread switch per span.
     async fn run(mut self) {
+        let mut timer = tokio::time::interval(self.limits.batch_delay);
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first tick is at once; the queue is empty then.
+        timer.tick().await;
         loop {
             tokio::select! {
                 biased;
@@ -585,6 +601,8 @@ impl<E: Encoder> Worker<E> {
                         self.queue.close();
                         self.drain(Some(deadline), true).await;
                         self.finish_exports(Some(deadline)).await;
+                        // Spans that were on their way into the queue as it closed.
+                        self.drop_unsent();
                         let _ = done.send(());
                         return;
                     }
@@ -598,7 +616,7 @@ impl<E: Encoder> Worker<E> {
                 },
                 // Full batches now; the rest waits for more, or for the timer.
                 () = self.state.batch_ready.notified() => self.drain(None, false).await,
-                () = tokio::time::sleep(self.limits.batch_delay) => self.drain(None, true).await,
+                _ = timer.tick() => self.drain(None, true).await,
                 Some(_) = self.exports.join_next(), if !self.exports.is_empty() => {}
             }
         }
@@ -630,11 +648,15 @@ impl<E: Encoder> Worker<E> {
             let last = more.is_none();
             let full = more.is_some_and(|span| self.add(span));
             if (full || (last && partial)) && !self.batch.spans.is_empty() {
-                let batch = std::mem::take(&mut self.batch);
-                if !self.dispatch(batch, deadline).await {
+                // The batch stays the worker's until an export takes it: whatever stops
+                // the wait, its spans are counted.
+                let Some(permit) = self.permit(deadline).await else {
                     self.drop_unsent();
                     return;
-                }
+                };
+                let batch = std::mem::take(&mut self.batch);
+                let exporter = self.exporter.clone();
+                self.exports.spawn(exporter.export(batch, deadline, permit));
             }
             if last {
                 return;
@@ -642,25 +664,15 @@ impl<E: Encoder> Worker<E> {
         }
     }
 
-    /// Starts an export of `batch` once fewer than the most are in flight; `false` when
-    /// the shutdown deadline came first (the batch is then counted as dropped).
-    async fn dispatch(&mut self, batch: Batch, deadline: Option<Instant>) -> bool {
-        let permits = self.permits.clone();
-        let stop_by = deadline.or(*lock(&self.state.stop_by));
-        let permit = match stop_by {
-            Some(stop_by) => tokio::time::timeout_at(stop_by, permits.acquire_owned())
-                .await
-                .ok(),
-            None => Some(permits.acquire_owned().await),
-        };
+    /// A place among the exports in flight, once one is free; `None` when the shutdown
+    /// deadline comes first.
+    async fn permit(&self, deadline: Option<Instant>) -> Option<OwnedSemaphorePermit> {
+        let permits = self.permits.clone().acquire_owned();
         // The semaphore is never closed.
-        let Some(Ok(permit)) = permit else {
-            self.batch = batch;
-            return false;
-        };
-        let exporter = self.exporter.clone();
-        self.exports.spawn(exporter.export(batch, deadline, permit));
-        true
+        match deadline.or(self.state.shutdown_deadline()) {
+            Some(stop_by) => tokio::time::timeout_at(stop_by, permits).await.ok()?.ok(),
+            None => permits.await.ok(),
+        }
     }
 
     /// Waits for the exports in flight, until `deadline` if one is given; those still

@@ -120,16 +120,17 @@ impl Backoff {
         }
     }
 
-    /// The wait before the next attempt: the backoff, taken at random from its upper half,
-    /// or the collector's wait if longer; `None` once the budget would be spent.
-    pub(crate) fn wait(&mut self, asked: Option<Duration>) -> Option<Duration> {
+    /// When to make the next attempt: after the backoff, taken at random from its upper
+    /// half, or the collector's wait if longer; `None` once the budget would be spent.
+    pub(crate) fn next_attempt(&mut self, asked: Option<Duration>) -> Option<Instant> {
         let half = self.next / 2;
         let jitter = half.mul_f64(fastrand::f64());
         let wait = (half + jitter).max(asked.unwrap_or_default());
         self.next = self.next.saturating_mul(2).min(self.policy.max);
         // A wait past the end of time (a huge `Retry-After`) is past the budget too.
-        let at = Instant::now().checked_add(wait);
-        at.is_some_and(|at| at <= self.give_up_at).then_some(wait)
+        Instant::now()
+            .checked_add(wait)
+            .filter(|at| *at <= self.give_up_at)
     }
 }
 
@@ -169,7 +170,7 @@ mod tests {
         assert_eq!(grpc(3), Verdict::Drop(DropReason::Rejected));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn waits_double_with_jitter_up_to_the_most_and_end_with_the_budget() {
         let policy = RetryPolicy {
             initial: Duration::from_millis(100),
@@ -177,22 +178,27 @@ mod tests {
             timeout: Duration::from_secs(5),
         };
         let mut backoff = Backoff::new(policy);
+        // Time stands still while paused: each wait is exactly the one taken.
+        let mut wait = |asked| {
+            let now = Instant::now();
+            backoff.next_attempt(asked).map(|at| at - now)
+        };
         for upper in [100, 200, 400, 400] {
-            let wait = backoff.wait(None).unwrap();
+            let wait = wait(None).unwrap();
             let upper = Duration::from_millis(upper);
             assert!(wait >= upper / 2 && wait <= upper, "{wait:?} {upper:?}");
         }
         assert_eq!(
-            backoff.wait(Some(Duration::from_secs(2))),
+            wait(Some(Duration::from_secs(2))),
             Some(Duration::from_secs(2)),
             "the collector's longer wait"
         );
-        assert_eq!(backoff.wait(Some(Duration::from_secs(6))), None);
-        assert_eq!(backoff.wait(Some(Duration::MAX)), None, "no overflow");
+        assert_eq!(wait(Some(Duration::from_secs(6))), None);
+        assert_eq!(wait(Some(Duration::MAX)), None, "no overflow");
         let no_retry = RetryPolicy {
             timeout: Duration::ZERO,
             ..policy
         };
-        assert_eq!(Backoff::new(no_retry).wait(None), None);
+        assert_eq!(Backoff::new(no_retry).next_attempt(None), None);
     }
 }

@@ -19,7 +19,7 @@ use super::grpc;
 /// The largest collector answer read; the rest is ignored.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
-/// Posts encoded batches to one endpoint, one at a time, with a timeout.
+/// Posts encoded batches to one endpoint, each with a timeout; several may be in flight.
 pub(crate) struct Sender {
     client: Client<Connector, Full<Bytes>>,
     endpoint: Uri,
@@ -109,26 +109,41 @@ impl Sender {
                 .map_err(ExportError::unreachable)?;
             let status = response.status();
             let retry_after = retry_after(response.headers());
+            let protobuf = response
+                .headers()
+                .get(CONTENT_TYPE)
+                .is_some_and(|value| value.as_bytes().starts_with(b"application/x-protobuf"));
             let mut grpc_fields = response.headers().clone();
             // Read (a bounded part of) the answer: the encoding may need it, gRPC's status
-            // follows it, and the connection can then be reused.
+            // follows it in the trailers, and the connection can then be reused.
             let mut body = response.into_body();
             let mut answer = Vec::new();
-            while answer.len() < MAX_ANSWER_BYTES {
-                let Some(Ok(frame)) = body.frame().await else {
-                    break;
+            while let Some(frame) = body.frame().await {
+                let frame = match frame {
+                    Ok(frame) => frame,
+                    // The status is in the trailers: without them, the call's fate is unknown.
+                    Err(error) if self.grpc => return Err(ExportError::unreachable(error)),
+                    Err(_) => break,
                 };
                 if let Some(data) = frame.data_ref() {
-                    answer.extend_from_slice(data);
+                    let room = MAX_ANSWER_BYTES.saturating_sub(answer.len());
+                    answer.extend_from_slice(&data[..data.len().min(room)]);
+                    if !self.grpc && answer.len() >= MAX_ANSWER_BYTES {
+                        break;
+                    }
                 } else if let Some(trailers) = frame.trailers_ref() {
                     grpc_fields.extend(trailers.clone());
                 }
             }
             if !status.is_success() {
+                // OTLP/HTTP answers a failure with a `google.rpc.Status`, in the request's
+                // encoding; other collectors with text.
+                let message = match protobuf {
+                    true => grpc::status_message(&answer).unwrap_or_default(),
+                    false => String::from_utf8_lossy(&answer).into_owned(),
+                };
                 let error = ExportError::new(ExportErrorKind::Status(status));
-                return Err(error
-                    .with_message(&String::from_utf8_lossy(&answer))
-                    .with_retry_after(retry_after));
+                return Err(error.with_message(&message).with_retry_after(retry_after));
             }
             if !self.grpc {
                 return Ok(answer);

@@ -10,10 +10,16 @@ pub(crate) fn path_and_query(url: &str) -> (&str, Option<&str>) {
         url.split_once("://")
     };
     let target = match absolute {
-        Some((_, rest)) => rest.find('/').map_or("/", |slash| &rest[slash..]),
+        // The authority ends at the first `/`, `?` or `#`.
+        Some((_, rest)) => &rest[rest.find(['/', '?', '#']).unwrap_or(rest.len())..],
         None => url,
     };
     let (path, rest) = target.split_at(target.find(['?', '#']).unwrap_or(target.len()));
+    let path = if path.is_empty() && absolute.is_some() {
+        "/"
+    } else {
+        path
+    };
     let query = rest
         .strip_prefix('?')
         .map(|query| query.split_once('#').map_or(query, |(query, _)| query));
@@ -33,6 +39,11 @@ mod tests {
             ("/cart", Some("x"))
         );
         assert_eq!(path_and_query("http://shop"), ("/", None));
+        assert_eq!(
+            path_and_query("http://shop?next=/a/b"),
+            ("/", Some("next=/a/b"))
+        );
+        assert_eq!(path_and_query("http://shop#/a"), ("/", None));
         assert_eq!(path_and_query("*"), ("*", None));
         assert_eq!(path_and_query("/a?b#c"), ("/a", Some("b")));
         assert_eq!(path_and_query("/a#c?d"), ("/a", None));
