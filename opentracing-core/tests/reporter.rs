@@ -328,6 +328,24 @@ fn a_bad_endpoint_is_a_clear_error_that_quotes_no_secret() {
 }
 
 #[test]
+fn debug_shows_no_header_value_and_no_query() {
+    let builder = builder(
+        "http://collector:9411/api/v2/spans?key=SECRET"
+            .parse()
+            .unwrap(),
+    )
+    .header(
+        http::HeaderName::from_static("x-api-key"),
+        http::HeaderValue::from_static("SECRET"),
+    );
+    let shown = format!("{builder:?}");
+    assert!(
+        shown.contains("http://collector:9411/api/v2/spans") && !shown.contains("SECRET"),
+        "{shown}"
+    );
+}
+
+#[test]
 fn credentials_in_the_endpoint_are_refused_not_sent() {
     for endpoint in [
         "http://user:SECRET@collector.example/api/v2/spans",

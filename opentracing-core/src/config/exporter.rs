@@ -1,18 +1,19 @@
 //! Where spans go and how they are sent: `OTEL_TRACES_EXPORTER`, `OTEL_EXPORTER_OTLP_*`
 //! and `OTEL_EXPORTER_ZIPKIN_*`.
 
+use std::fmt;
 use std::time::Duration;
 
 use http::{HeaderName, HeaderValue, Uri};
 
 use super::ConfigError;
-use super::vars::{Vars, key_values, number};
+use super::vars::{Vars, key_values};
 #[cfg(feature = "tls")]
 use crate::report::TlsConfig;
-use crate::report::{Compression, OtlpProtocol};
+use crate::report::{Compression, OtlpProtocol, shown_endpoint};
 
-/// Where spans go.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where spans go. `Debug` shows the URL without its query, which may hold a key.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Exporter {
     /// Zipkin v2 JSON to this URL (`.../api/v2/spans`).
@@ -20,6 +21,19 @@ pub enum Exporter {
     /// OTLP in this protocol to this URL: `.../v1/traces` over HTTP, the collector's
     /// address for gRPC.
     Otlp(Uri, OtlpProtocol),
+}
+
+impl fmt::Debug for Exporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Zipkin(url) => f.debug_tuple("Zipkin").field(&shown_endpoint(url)).finish(),
+            Self::Otlp(url, protocol) => f
+                .debug_tuple("Otlp")
+                .field(&shown_endpoint(url))
+                .field(protocol)
+                .finish(),
+        }
+    }
 }
 
 /// The exporter and how its requests are made.
@@ -75,7 +89,7 @@ fn zipkin_settings(vars: &Vars) -> Result<ExportSettings, ConfigError> {
         .unwrap_or("http://localhost:9411/api/v2/spans");
     Ok(ExportSettings {
         exporter: Some(Exporter::Zipkin(endpoint(variable, url)?)),
-        timeout: milliseconds(vars, &["OTEL_EXPORTER_ZIPKIN_TIMEOUT"])?,
+        timeout: vars.timeout(&["OTEL_EXPORTER_ZIPKIN_TIMEOUT"])?,
         ..ExportSettings::default()
     })
 }
@@ -136,13 +150,10 @@ fn otlp_settings(vars: &Vars) -> Result<ExportSettings, ConfigError> {
         exporter: Some(Exporter::Otlp(uri, protocol)),
         headers,
         compression,
-        timeout: milliseconds(
-            vars,
-            &[
-                "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-                "OTEL_EXPORTER_OTLP_TIMEOUT",
-            ],
-        )?,
+        timeout: vars.timeout(&[
+            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+            "OTEL_EXPORTER_OTLP_TIMEOUT",
+        ])?,
         #[cfg(feature = "tls")]
         tls: tls(vars)?,
     })
@@ -214,12 +225,6 @@ fn headers(
             Ok((name, value))
         })
         .collect()
-}
-
-fn milliseconds(vars: &Vars, names: &[&'static str]) -> Result<Option<Duration>, ConfigError> {
-    vars.first(names)
-        .map(|(variable, value)| number(variable, value).map(Duration::from_millis))
-        .transpose()
 }
 
 /// The endpoint URL; errors never quote it, since it may hold credentials.

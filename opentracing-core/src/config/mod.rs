@@ -22,14 +22,14 @@ use self::sampler::with_sampler;
 use self::vars::{Vars, key_values};
 use crate::limits::SpanLimits;
 use crate::recorder::{Discard, Fanout, Recorder};
-use crate::reference::{NeverSample, Propagator, ReferenceTracer, ReferenceTracerBuilder};
+use crate::reference::{Propagator, ReferenceTracer, ReferenceTracerBuilder};
 use crate::report::{Encoder, Executor, Otlp, Reporter, ReporterBuilder, StartError, ZipkinJson};
 
 /// The tracer and reporter settings read from the environment:
 ///
 /// | variable | meaning | default |
 /// |---|---|---|
-/// | `OTEL_SDK_DISABLED` | `true`: no span is recorded, exported or propagated | `false` |
+/// | `OTEL_SDK_DISABLED` | `true`: no span is recorded or exported, the exporter variables are not read, and a caller's context passes through unchanged (by `OTEL_PROPAGATORS`) | `false` |
 /// | `OTEL_SERVICE_NAME` | the service name | `service.name` of the resource, else `unknown_service` |
 /// | `OTEL_RESOURCE_ATTRIBUTES` | `key=value,...` (values percent-decoded) for every span's resource (OTLP) or tags (Zipkin) | |
 /// | `OTEL_PROPAGATORS` | `tracecontext`, `baggage`, `b3` (single header), `b3multi`, `jaeger`, `ottrace`, `none`: the codecs, in extraction order | `tracecontext,baggage` |
@@ -54,7 +54,8 @@ use crate::report::{Encoder, Executor, Otlp, Reporter, ReporterBuilder, StartErr
 /// | `OTEL_SPAN_EVENT_COUNT_LIMIT` | the most logs a span keeps | 128 |
 /// | `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT` (else `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`) | the most characters kept of a string tag or log value | unbounded |
 ///
-/// Numbers are whole, from 1 to 10 000 000. A value that cannot be used is an error naming
+/// Numbers are whole, up to 2³¹ − 1; a timeout of 0 is no limit, a delay of 0 is 1 ms, and
+/// sizes start at 1. A value that cannot be used is an error naming
 /// the variable, at start-up (never quoting a header value or an endpoint, which may hold
 /// secrets). Any other `OTEL_*` variable that is set is a [`ConfigWarning`]
 /// ([`warnings`](Self::warnings)), logged once through the `log` facade: the metrics and
@@ -192,18 +193,23 @@ impl EnvConfig {
             disabled,
             service_name,
             resource,
-            export: export_settings(&vars)?,
+            // Disabled, nothing is exported: a stale exporter setting must not stop the
+            // service.
+            export: match disabled {
+                true => ExportSettings::default(),
+                false => export_settings(&vars)?,
+            },
             propagator: propagators::propagator(&vars)?,
             sampler: sampler::sampler(&vars)?,
             batch_delay: vars
-                .number("OTEL_BSP_SCHEDULE_DELAY")?
+                .number("OTEL_BSP_SCHEDULE_DELAY", 0)?
                 .map(Duration::from_millis),
-            request_timeout: vars
-                .number("OTEL_BSP_EXPORT_TIMEOUT")?
-                .map(Duration::from_millis),
-            max_queue_spans: vars.number("OTEL_BSP_MAX_QUEUE_SIZE")?.map(|n| n as usize),
+            request_timeout: vars.timeout(&["OTEL_BSP_EXPORT_TIMEOUT"])?,
+            max_queue_spans: vars
+                .number("OTEL_BSP_MAX_QUEUE_SIZE", 1)?
+                .map(|n| n as usize),
             max_batch_spans: vars
-                .number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE")?
+                .number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 1)?
                 .map(|n| n as usize),
             span_limits: limits::span_limits(&vars)?,
             also: Fanout::new(),
@@ -243,7 +249,7 @@ impl EnvConfig {
     }
 
     /// Whether `OTEL_SDK_DISABLED=true`: [`start`](Self::start) then gives a tracer that
-    /// records, exports and propagates nothing.
+    /// records and exports nothing, and passes the caller's context on unchanged.
     pub fn is_disabled(&self) -> bool {
         self.disabled
     }
@@ -306,13 +312,15 @@ impl EnvConfig {
     }
 
     /// A tracer builder with the configured service name, sampler and propagator; when
-    /// disabled, one that samples nothing and propagates nothing.
+    /// disabled, one that records nothing and passes the caller's context on unchanged
+    /// ([`pass_through`](ReferenceTracerBuilder::pass_through)), with the configured
+    /// propagator as the specification asks.
     pub fn tracer_builder(&self, recorder: Arc<dyn Recorder>) -> ReferenceTracerBuilder {
         let builder = ReferenceTracer::builder(&self.service_name, recorder);
         if self.disabled {
             return builder
-                .sampler(NeverSample)
-                .propagator(Propagator::empty().w3c_baggage(false));
+                .propagator(self.propagator.clone())
+                .pass_through(true);
         }
         with_sampler(builder, self.sampler)
             .propagator(self.propagator.clone())
@@ -608,6 +616,16 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(zipkin.export.timeout, Some(Duration::from_millis(700)));
+        // The specification's range, and 0 as no limit.
+        let wide = config(&[
+            ("OTEL_BSP_EXPORT_TIMEOUT", "0"),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "2147483647"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "0"),
+        ])
+        .unwrap();
+        assert_eq!(wide.request_timeout, Some(Duration::MAX));
+        assert_eq!(wide.max_queue_spans, Some(2_147_483_647));
+        assert_eq!(wide.batch_delay, Some(Duration::ZERO));
     }
 
     /// Values that cannot be honoured: an error naming the variable, quoting no secret.
@@ -673,9 +691,13 @@ mod tests {
             (
                 vec![
                     ("OTEL_TRACES_EXPORTER", "zipkin"),
-                    ("OTEL_EXPORTER_ZIPKIN_TIMEOUT", "0"),
+                    ("OTEL_EXPORTER_ZIPKIN_TIMEOUT", "2147483648"),
                 ],
                 "OTEL_EXPORTER_ZIPKIN_TIMEOUT",
+            ),
+            (
+                vec![("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "0")],
+                "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
             ),
         ] {
             let error = config(&vars).unwrap_err();
@@ -711,8 +733,8 @@ mod tests {
     }
 
     #[test]
-    fn disabled_records_exports_and_propagates_nothing() {
-        use crate::{InjectCarrier, Tracer};
+    fn disabled_records_and_exports_nothing_and_passes_the_callers_context_on() {
+        use crate::{ExtractCarrier, InjectCarrier, Tracer};
 
         let kept = Arc::new(crate::InMemoryRecorder::new());
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -721,24 +743,41 @@ mod tests {
             .unwrap();
         let (tracer, reporter) = config(&[
             ("OTEL_SDK_DISABLED", "true"),
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+            ("OTEL_PROPAGATORS", "b3multi"),
+            // Not read: a stale setting does not stop a disabled service.
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://collector:4318"),
         ])
         .unwrap()
         .also_record(kept.clone())
         .start(Executor::Tokio(runtime.handle().clone()))
         .unwrap();
         assert!(reporter.is_none());
-        let span = tracer.start_span("work");
-        let mut headers = std::collections::HashMap::new();
+        let inbound: std::collections::HashMap<String, String> = [
+            ("x-b3-traceid", "4bf92f3577b34da6a3ce929d0e0e4736"),
+            ("x-b3-spanid", "00f067aa0ba902b7"),
+            ("x-b3-sampled", "1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let caller = tracer
+            .extract(ExtractCarrier::TextMap(&inbound))
+            .unwrap()
+            .unwrap();
+        let span = tracer.span_builder("work").child_of(caller).start();
+        let mut outbound = std::collections::HashMap::new();
         tracer
             .inject(
                 &span.context().unwrap(),
-                InjectCarrier::TextMap(&mut headers),
+                InjectCarrier::TextMap(&mut outbound),
             )
             .unwrap();
         span.finish();
+        assert_eq!(outbound, inbound, "the caller's context, unchanged");
+        let root = tracer.start_span("root");
+        assert!(root.context().is_none(), "no trace of its own");
+        root.finish();
         assert!(kept.spans().is_empty());
-        assert!(headers.is_empty(), "{headers:?}");
     }
 
     #[test]
@@ -749,13 +788,17 @@ mod tests {
     }
 
     #[test]
-    fn debug_shows_header_names_not_values() {
+    fn debug_shows_header_names_not_values_nor_the_query() {
         let config = config(&[
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "http://collector:4318/v1/traces?api_key=SECRET",
+            ),
             ("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=SECRET"),
         ])
         .unwrap();
         let shown = format!("{config:?}");
+        assert!(shown.contains("http://collector:4318/v1/traces"), "{shown}");
         assert!(
             shown.contains("x-api-key") && !shown.contains("SECRET"),
             "{shown}"

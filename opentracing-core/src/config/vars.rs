@@ -1,5 +1,7 @@
 //! The environment as configuration reads it.
 
+use std::time::Duration;
+
 use percent_encoding::percent_decode_str;
 
 use super::ConfigError;
@@ -47,27 +49,46 @@ impl Vars {
         names
     }
 
-    /// A whole number from 1 to 10 000 000.
-    pub(super) fn number(&self, variable: &'static str) -> Result<Option<u64>, ConfigError> {
+    /// A whole number from `min` to 2³¹ − 1.
+    pub(super) fn number(
+        &self,
+        variable: &'static str,
+        min: u64,
+    ) -> Result<Option<u64>, ConfigError> {
         self.get(variable)
-            .map(|value| number(variable, value))
+            .map(|value| number(variable, value, min))
+            .transpose()
+    }
+
+    /// A timeout in milliseconds, from the first of `names` that is set; `0` is no limit.
+    pub(super) fn timeout(&self, names: &[&'static str]) -> Result<Option<Duration>, ConfigError> {
+        self.first(names)
+            .map(|(variable, value)| {
+                number(variable, value, 0).map(|millis| match millis {
+                    0 => Duration::MAX,
+                    millis => Duration::from_millis(millis),
+                })
+            })
             .transpose()
     }
 }
 
-/// `value` as a whole number from 1 to 10 000 000.
-pub(super) fn number(variable: &'static str, value: &str) -> Result<u64, ConfigError> {
+/// The most the specification asks a number variable to take: 2³¹ − 1.
+const MAX_NUMBER: u64 = i32::MAX as u64;
+
+/// `value` as a whole number from `min` to 2³¹ − 1.
+fn number(variable: &'static str, value: &str, min: u64) -> Result<u64, ConfigError> {
     match value.parse::<u64>() {
-        Ok(number @ 1..=10_000_000) => Ok(number),
+        Ok(number) if (min..=MAX_NUMBER).contains(&number) => Ok(number),
         _ => Err(ConfigError::new(
             variable,
-            format!("`{value}` is not a whole number from 1 to 10000000"),
+            format!("`{value}` is not a whole number from {min} to {MAX_NUMBER}"),
         )),
     }
 }
 
-/// A list of `key=value` pairs separated by commas, values percent-decoded, blanks around
-/// keys and values ignored (`OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_HEADERS`).
+/// A list of `key=value` pairs separated by commas, keys and values percent-decoded (after
+/// the split, so `%2C` and `%3D` stand for `,` and `=`), blanks around them ignored (`OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_HEADERS`).
 /// Errors name the entry by its position, never by its text: a header's value may be a
 /// secret.
 pub(super) fn key_values(
@@ -83,14 +104,17 @@ pub(super) fn key_values(
             let (key, value) = entry
                 .split_once('=')
                 .ok_or_else(|| bad("is not key=value"))?;
-            let key = key.trim();
+            let decode = |text: &str| {
+                percent_decode_str(text.trim())
+                    .decode_utf8()
+                    .map(|text| text.into_owned())
+                    .map_err(|_| bad("does not percent-decode to UTF-8"))
+            };
+            let key = decode(key)?;
             if key.is_empty() {
                 return Err(bad("has an empty key"));
             }
-            let value = percent_decode_str(value.trim())
-                .decode_utf8()
-                .map_err(|_| bad("does not percent-decode to UTF-8"))?;
-            Ok((key.to_owned(), value.into_owned()))
+            Ok((key, decode(value)?))
         })
         .collect()
 }
@@ -101,8 +125,8 @@ mod tests {
 
     #[test]
     fn key_values_are_trimmed_and_percent_decoded() {
-        let pairs = key_values("X", " a = 1 ,b=%20two%2C, ,c=").unwrap();
-        let want = [("a", "1"), ("b", " two,"), ("c", "")];
+        let pairs = key_values("X", " a = 1 ,b=%20two%2C, ,c=,k%3Dy=v").unwrap();
+        let want = [("a", "1"), ("b", " two,"), ("c", ""), ("k=y", "v")];
         let want: Vec<_> = want
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -112,6 +136,7 @@ mod tests {
             ("a=1,SECRET", "entry 2 is not key=value"),
             ("=SECRET", "entry 1 has an empty key"),
             ("k=SECRET%FF", "entry 1 does not percent-decode to UTF-8"),
+            ("SECRET%FF=v", "entry 1 does not percent-decode to UTF-8"),
         ] {
             let error = key_values("X", bad).unwrap_err().to_string();
             assert_eq!(error, format!("X: {reason}"));

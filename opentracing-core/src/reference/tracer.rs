@@ -50,6 +50,7 @@ struct Inner {
     propagator: Propagator,
     join_shared_spans: bool,
     limits: SpanLimits,
+    pass_through: bool,
 }
 
 impl ReferenceTracer {
@@ -72,6 +73,7 @@ impl ReferenceTracer {
                 propagator: Propagator::new(),
                 join_shared_spans: false,
                 limits: SpanLimits::default(),
+                pass_through: false,
             },
         }
     }
@@ -139,6 +141,12 @@ impl ReferenceTracer {
 impl Tracer for ReferenceTracer {
     #[inline]
     fn start_span_with_options(&self, mut options: SpanOptions) -> Span {
+        if self.inner.pass_through {
+            return match options.resolve_parent() {
+                Some(parent) => Span::non_recording(parent.clone()),
+                None => Span::noop(),
+            };
+        }
         let context = self.context_for(&mut options);
         options.set_service_name(self.inner.service_name.clone());
         Span::with_limits(
@@ -218,6 +226,32 @@ impl ReferenceTracerBuilder {
     /// What each span keeps at most (default: [`SpanLimits::default`]).
     pub fn span_limits(mut self, limits: SpanLimits) -> Self {
         self.inner.limits = limits;
+        self
+    }
+
+    /// Whether the tracer starts no span of its own (off by default): a span with a parent
+    /// then carries the parent's context unchanged, records nothing and is injected as the
+    /// parent was; one without a parent carries nothing. Traces pass through the service
+    /// as if it were not traced, which is what `OTEL_SDK_DISABLED=true` asks for.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use opentracing_core::{InMemoryRecorder, SpanContext, SpanId, TraceId, Tracer};
+    /// use opentracing_core::reference::ReferenceTracer;
+    ///
+    /// let recorder = Arc::new(InMemoryRecorder::new());
+    /// let tracer = ReferenceTracer::builder("shop", recorder.clone())
+    ///     .pass_through(true)
+    ///     .build();
+    /// let caller = SpanContext::new(TraceId::MIN, SpanId::MIN);
+    /// let span = tracer.span_builder("work").child_of(&caller).start();
+    /// assert_eq!(span.context(), Some(caller));
+    /// assert!(tracer.start_span("root").context().is_none());
+    /// span.finish();
+    /// assert!(recorder.spans().is_empty());
+    /// ```
+    pub fn pass_through(mut self, pass_through: bool) -> Self {
+        self.inner.pass_through = pass_through;
         self
     }
 

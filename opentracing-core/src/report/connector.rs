@@ -3,6 +3,7 @@
 use http::Uri;
 use hyper_util::client::legacy::connect::HttpConnector;
 
+use super::endpoint::check_endpoint;
 use super::error::StartError;
 #[cfg(feature = "tls")]
 use super::tls::TlsConfig;
@@ -49,33 +50,4 @@ pub(crate) fn connector(endpoint: &Uri) -> Result<Connector, StartError> {
     }
     check_endpoint(endpoint, &["http"])?;
     Ok(HttpConnector::new())
-}
-
-/// Why an endpoint with credentials in it (`http://user:secret@host`) is refused: they
-/// would go in the clear, in HTTP/2's `:authority` and in error texts.
-pub(crate) const USERINFO_REFUSED: &str =
-    "credentials in the URL are not sent: give them as headers";
-
-/// Whether `endpoint` has credentials (userinfo) in its authority.
-pub(crate) fn has_userinfo(endpoint: &Uri) -> bool {
-    endpoint
-        .authority()
-        .is_some_and(|authority| authority.as_str().contains('@'))
-}
-
-fn check_endpoint(endpoint: &Uri, schemes: &[&str]) -> Result<(), StartError> {
-    if has_userinfo(endpoint) {
-        return Err(StartError::endpoint(USERINFO_REFUSED));
-    }
-    let scheme_ok = endpoint
-        .scheme_str()
-        .is_some_and(|scheme| schemes.contains(&scheme));
-    if !scheme_ok || endpoint.host().is_none() {
-        return Err(StartError::endpoint(if schemes.len() == 2 {
-            "the endpoint must be an http:// or https:// URL with a host"
-        } else {
-            "the endpoint must be an http:// URL with a host"
-        }));
-    }
-    Ok(())
 }

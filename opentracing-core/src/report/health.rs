@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use http::Uri;
 
+use super::endpoint::shown;
 use super::error::ExportError;
 
 /// The least time between two lines about failures that go on.
@@ -29,14 +30,8 @@ struct Said {
 
 impl Health {
     pub(crate) fn new(endpoint: &Uri) -> Self {
-        let host = endpoint.host().unwrap_or_default();
-        let port = endpoint
-            .port_u16()
-            .map(|port| format!(":{port}"))
-            .unwrap_or_default();
-        let scheme = endpoint.scheme_str().unwrap_or("http");
         Self {
-            endpoint: format!("{scheme}://{host}{port}{}", endpoint.path()),
+            endpoint: shown(endpoint),
             state: Mutex::default(),
         }
     }

@@ -60,7 +60,9 @@ mod compression;
 #[cfg(feature = "reporter-plain")]
 mod connector;
 #[cfg(feature = "reporter-plain")]
-pub(crate) use connector::{USERINFO_REFUSED, has_userinfo};
+mod endpoint;
+#[cfg(feature = "reporter-plain")]
+pub(crate) use endpoint::{USERINFO_REFUSED, has_userinfo, shown as shown_endpoint};
 mod encoder;
 #[cfg(feature = "reporter-plain")]
 mod error;

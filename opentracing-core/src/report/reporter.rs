@@ -162,7 +162,6 @@ impl Drop for AbortOnDrop {
 const ANSWER_GRACE: Duration = Duration::from_millis(250);
 
 /// Configures a [`Reporter`]; made by [`Reporter::builder`].
-#[derive(Debug)]
 #[must_use]
 pub struct ReporterBuilder<E> {
     endpoint: Uri,
@@ -173,6 +172,22 @@ pub struct ReporterBuilder<E> {
     compression: Compression,
     #[cfg(feature = "tls")]
     tls: TlsConfig,
+}
+
+impl<E: fmt::Debug> fmt::Debug for ReporterBuilder<E> {
+    /// The endpoint without its query, the headers without their values.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("ReporterBuilder");
+        debug
+            .field("endpoint", &super::shown_endpoint(&self.endpoint))
+            .field("encoder", &self.encoder)
+            .field("limits", &self.limits)
+            .field("headers", &self.headers)
+            .field("compression", &self.compression);
+        #[cfg(feature = "tls")]
+        debug.field("tls", &self.tls);
+        debug.finish()
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -188,9 +203,10 @@ struct Limits {
 }
 
 impl Reporter {
-    /// A reporter posting to `endpoint` (an `http://` URL such as
-    /// `http://127.0.0.1:9411/api/v2/spans` or `http://127.0.0.1:4318/v1/traces`) in the
-    /// given encoding.
+    /// A reporter sending to `endpoint` in the given encoding: an `http://` URL such as
+    /// `http://127.0.0.1:9411/api/v2/spans` or `http://127.0.0.1:4318/v1/traces`, an
+    /// `https://` one with feature `tls`, a collector's address (`http://127.0.0.1:4317`)
+    /// for OTLP/gRPC. Credentials in the URL are refused: give them as headers.
     pub fn builder<E: Encoder>(endpoint: Uri, encoder: E) -> ReporterBuilder<E> {
         ReporterBuilder {
             endpoint,

@@ -18,6 +18,12 @@ impl Resource {
         }
     }
 
+    /// Whether `key` is set.
+    #[cfg(feature = "otlp")]
+    pub(crate) fn contains(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == key)
+    }
+
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
         self.0
             .iter()

@@ -214,8 +214,7 @@ impl List {
     }
 }
 
-/// Appends an OTLP `KeyValue`, the value as the `AnyValue` of its type: 64-bit integers as
-/// decimal strings, NaN and the infinities as proto3 JSON writes them.
+/// Appends an attribute as an OTLP `KeyValue`.
 fn write_attribute(out: &mut Vec<u8>, attribute: Attribute<'_>) {
     match attribute {
         Attribute::Value(key, value) => key_value(out, key, value),
@@ -226,6 +225,8 @@ fn write_attribute(out: &mut Vec<u8>, attribute: Attribute<'_>) {
     }
 }
 
+/// Appends an OTLP `KeyValue`, the value as the `AnyValue` of its type: 64-bit integers as
+/// decimal strings, NaN and the infinities as proto3 JSON writes them.
 fn key_value(out: &mut Vec<u8>, key: &str, value: &Value) {
     out.extend_from_slice(b"{\"key\":");
     string(out, key);

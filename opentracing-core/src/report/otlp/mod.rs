@@ -217,10 +217,14 @@ struct ServiceSpans<'a> {
 }
 
 impl ServiceSpans<'_> {
-    /// The resource's attributes: `service.name`, `telemetry.sdk.*`, the user's.
+    /// The resource's attributes: `service.name`, `telemetry.sdk.*` (unless the user set
+    /// them: theirs win, as in an OpenTelemetry SDK's merge), the user's; each key once.
     fn resource_attributes(&self) -> impl Iterator<Item = (&str, &str)> {
+        let sdk = SDK
+            .into_iter()
+            .filter(|(key, _)| !self.resource.contains(key));
         std::iter::once(("service.name", self.service))
-            .chain(SDK)
+            .chain(sdk)
             .chain(self.resource.iter())
     }
 }
@@ -319,5 +323,30 @@ mod tests {
         }
         assert_eq!("http/proto".parse::<OtlpProtocol>(), Err(UnknownProtocol));
         assert_eq!(OtlpProtocol::default(), OtlpProtocol::HttpProtobuf);
+    }
+
+    #[test]
+    fn a_resource_key_is_written_once_and_the_users_value_wins() {
+        let encoder = Otlp::new("shop")
+            .resource_attribute("telemetry.sdk.language", "rust-nightly")
+            .resource_attribute("service.name", "ignored");
+        let group = ServiceSpans {
+            service: "shop",
+            resource: &encoder.resource,
+            spans: Vec::new(),
+        };
+        let attributes: Vec<_> = group.resource_attributes().collect();
+        let keys: Vec<_> = attributes.iter().map(|(key, _)| *key).collect();
+        assert_eq!(
+            keys,
+            [
+                "service.name",
+                "telemetry.sdk.name",
+                "telemetry.sdk.version",
+                "telemetry.sdk.language"
+            ]
+        );
+        assert_eq!(attributes[0].1, "shop");
+        assert_eq!(attributes[3].1, "rust-nightly");
     }
 }
