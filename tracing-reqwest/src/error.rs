@@ -2,7 +2,6 @@
 
 use std::error::Error;
 
-use reqwest::StatusCode;
 use tracing_tower::UrlRedactor;
 use tracing_tower::http_span::FinishGuard;
 
@@ -41,11 +40,6 @@ pub(crate) fn record_call_error(
         message = urls.redact_text(&message, url);
     }
     guard.record_error(kind, &message);
-}
-
-/// Tags `error=true` and logs a server error status.
-pub(crate) fn record_server_error(guard: &FinishGuard, status: StatusCode) {
-    guard.record_error("http", &format!("server error {status}"));
 }
 
 fn reqwest_error_kind(error: &reqwest::Error) -> &'static str {

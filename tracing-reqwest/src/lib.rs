@@ -69,13 +69,17 @@
 //!   would write, the middleware adds none, so a context you propagate on purpose is never
 //!   mixed with another.
 //! - **Is active** while the rest of the middleware chain and reqwest run.
-//! - **Finishes** when the response headers arrive ([`FinishAt::Headers`], the default), or
-//!   with [`FinishAt::BodyEnd`] when the body has been read to its end, fails or is dropped.
-//!   It is tagged `http.status_code`, the peer's address when reqwest knows it, and
-//!   `finish.reason`. A 5xx and a failed call (connection refused, timeout, DNS) are tagged
-//!   `error=true` and logged with `error.kind` (`http`, `connect`, `timeout`, ...) and
-//!   `message`; the error reaches the caller unchanged. A call dropped before its response
-//!   finishes `cancelled`.
+//! - **Finishes** when the body has been read to its end (`complete`), fails (`body_error`)
+//!   or is dropped first (`client_gone`) ([`FinishAt::BodyEnd`], the default, as in
+//!   tracing-tower's layers: the span covers the download and sees a gRPC status in the
+//!   trailers), or with [`FinishAt::Headers`] when the response headers arrive. The
+//!   [classifier](tracing_tower::classify) tags it from the response, as tracing-tower's
+//!   client layer does: by default `http.status_code`, and `error=true` with an `error` log
+//!   for a 4xx or 5xx; a gRPC call's `rpc.grpc.status_code`. It is tagged the peer's address
+//!   when reqwest knows it, and `finish.reason`. A failed call (connection refused, timeout,
+//!   DNS) is tagged `error=true` and logged with `error.kind` (`connect`, `timeout`, ...)
+//!   and `message`; the error reaches the caller unchanged. A call dropped before its
+//!   response finishes `cancelled`.
 //!
 //! reqwest 0.13 gives middleware the response before its body is read; finishing at the
 //! body's end wraps the body, which keeps `bytes()`, `text()`, `json()` and `chunk()`

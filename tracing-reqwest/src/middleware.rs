@@ -1,16 +1,19 @@
 //! The middleware.
 
+use std::sync::Arc;
+
 use http::Extensions;
 use opentracing_core::{GlobalTracer, Instrument, SpanContext, Tracer, tags};
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
+use tracing_tower::classify::{Classify, DefaultClassifier, Protocol, ResponseHead, Side};
 use tracing_tower::http_span::{
     FinishGuard, inject_headers, tag_method, tag_peer_addr, tag_peer_host,
 };
-use tracing_tower::{FinishAt, FinishReason, KnownMethods, PropagationTargets, UrlRedactor};
+use tracing_tower::{FinishAt, FinishReason, KnownMethods, PropagationTargets, UrlRedactor, grpc};
 
 use crate::ClientSpanOptions;
-use crate::error::{record_call_error, record_server_error};
+use crate::error::record_call_error;
 use crate::response::finish_at_body_end;
 
 /// The `component` tag of the spans this middleware starts.
@@ -25,6 +28,7 @@ pub struct TracingMiddleware<T = GlobalTracer> {
     methods: KnownMethods,
     targets: PropagationTargets,
     finish_at: FinishAt,
+    classifier: Arc<dyn Classify>,
 }
 
 impl Default for TracingMiddleware {
@@ -42,7 +46,8 @@ impl<T> TracingMiddleware<T> {
             urls: UrlRedactor::default(),
             methods: KnownMethods::default(),
             targets: PropagationTargets::default(),
-            finish_at: FinishAt::Headers,
+            finish_at: FinishAt::BodyEnd,
+            classifier: Arc::new(DefaultClassifier),
         }
     }
 
@@ -71,11 +76,20 @@ impl<T> TracingMiddleware<T> {
         self
     }
 
-    /// When spans finish: [`FinishAt::Headers`] (when the response headers arrive) by
-    /// default, or [`FinishAt::BodyEnd`] (when the body has been read to its end, fails, or
-    /// is dropped), which makes the span cover the download too.
+    /// When spans finish: [`FinishAt::BodyEnd`] (when the body has been read to its end,
+    /// fails, or is dropped) by default, as tracing-tower's layers do, so that the span
+    /// covers the download and sees a gRPC status in the trailers; or
+    /// [`FinishAt::Headers`] (when the response headers arrive).
     pub fn finish_at(mut self, finish_at: FinishAt) -> Self {
         self.finish_at = finish_at;
+        self
+    }
+
+    /// Decides from each response whether its span is an error and what to tag
+    /// ([`Classify`]); [`DefaultClassifier`] by default, as tracing-tower's client layer:
+    /// a `4xx` or `5xx`, or any gRPC status but `OK`.
+    pub fn classify_with(mut self, classifier: impl Classify) -> Self {
+        self.classifier = Arc::new(classifier);
         self
     }
 
@@ -103,6 +117,9 @@ where
         let method = self.methods.name(request.method());
         let name = options
             .and_then(|options| options.operation_name.clone())
+            .or_else(|| {
+                grpc::operation_name(request.headers(), request.url().path()).map(Into::into)
+            })
             .unwrap_or_else(|| method.clone());
         let mut builder = self
             .tracer
@@ -121,6 +138,7 @@ where
             if let Some(host) = url.host_str() {
                 tag_peer_host(&span, host, url.port_or_known_default());
             }
+            grpc::tag_request(&span, request.headers(), url.path());
         }
         if let Some(context) = span.context()
             && self.targets.allows(request.url().host_str())
@@ -130,8 +148,16 @@ where
 
         let guard = FinishGuard::new(span.clone(), FinishReason::Cancelled)
             .redacting(&self.urls, request.url().as_str());
+        let asked = Asked {
+            method: request.method().clone(),
+            uri: span
+                .is_recording()
+                .then(|| request.url().as_str().parse().ok())
+                .flatten(),
+            protocol: Protocol::of(request.headers()),
+        };
         match next.run(request, extensions).instrument(span).await {
-            Ok(response) => Ok(self.on_response(response, guard)),
+            Ok(response) => Ok(self.on_response(response, guard, asked)),
             Err(error) => {
                 record_call_error(&guard, &self.urls, &error);
                 guard.finish(FinishReason::Error);
@@ -141,18 +167,32 @@ where
     }
 }
 
+/// What the classifier is told of the request.
+struct Asked {
+    method: http::Method,
+    /// The URL as a URI, when the span records.
+    uri: Option<http::Uri>,
+    protocol: Protocol,
+}
+
 impl<T> TracingMiddleware<T> {
-    fn on_response(&self, response: Response, guard: FinishGuard) -> Response {
-        let span = guard.span();
-        let status = response.status();
-        if span.is_recording() {
-            span.set_tag(tags::HTTP_STATUS_CODE, i64::from(status.as_u16()));
-            if let Some(addr) = response.remote_addr() {
-                tag_peer_addr(span, addr);
-            }
-            if status.is_server_error() {
-                record_server_error(&guard, status);
-            }
+    fn on_response(&self, response: Response, mut guard: FinishGuard, asked: Asked) -> Response {
+        if let Some(addr) = response
+            .remote_addr()
+            .filter(|_| guard.span().is_recording())
+        {
+            tag_peer_addr(guard.span(), addr);
+        }
+        if let Some(uri) = &asked.uri {
+            let head = ResponseHead::new(
+                Side::Client,
+                asked.protocol,
+                &asked.method,
+                uri,
+                response.status(),
+                response.headers(),
+            );
+            guard.classify(&self.classifier, &head);
         }
         if self.finish_at.finishes_at_headers(response.headers()) {
             guard.finish(FinishReason::Headers);

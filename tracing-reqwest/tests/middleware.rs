@@ -107,7 +107,7 @@ async fn server_is_child_of_client(codec: impl Codec + Clone + 'static) {
         call.tag(tags::HTTP_STATUS_CODE).and_then(|v| v.as_i64()),
         Some(200)
     );
-    assert_eq!(str_tag(call, FINISH_REASON), Some("headers"));
+    assert_eq!(str_tag(call, FINISH_REASON), Some("complete"));
 }
 
 #[tokio::test]

@@ -13,7 +13,8 @@ use crate::finish::{FinishGuard, FinishReason, run_active};
 pin_project! {
     /// A response body that finishes its span at its end ([`FinishReason::Complete`]): when
     /// the last frame has passed, or when as many bytes as its known length have (a server
-    /// stops polling then). It finishes with [`FinishReason::BodyError`] when a frame fails,
+    /// stops polling then). Trailers are shown to the classifier when it asked for them
+    /// ([`Classified::AtEnd`](crate::classify::Classified::AtEnd)). It finishes with [`FinishReason::BodyError`] when a frame fails,
     /// and [`FinishReason::ClientGone`] when dropped before its end. Until then the span is
     /// active while the inner body makes each frame, so a streaming body's own spans nest
     /// under it.
@@ -82,9 +83,16 @@ where
         let reason = match &frame {
             Poll::Pending => return frame,
             Poll::Ready(None) => FinishReason::Complete,
-            Poll::Ready(Some(Ok(data))) => {
-                if let (Some(remaining), Some(data)) = (this.remaining.as_mut(), data.data_ref()) {
+            Poll::Ready(Some(Ok(frame_in))) => {
+                if let (Some(remaining), Some(data)) =
+                    (this.remaining.as_mut(), frame_in.data_ref())
+                {
                     *remaining = remaining.saturating_sub(data.remaining() as u64);
+                }
+                if let (Some(guard), Some(trailers)) =
+                    (this.guard.as_mut(), frame_in.trailers_ref())
+                {
+                    guard.end_of_body(Some(trailers));
                 }
                 if *this.remaining != Some(0) && !this.inner.is_end_stream() {
                     return frame;

@@ -2,12 +2,16 @@
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::Arc;
+use std::time::Instant;
 
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, Uri};
-use opentracing_core::{Span, in_span, logs, tags};
+use opentracing_core::{Span, in_span};
 
 use crate::bound::{bounded, bounded_copy};
+use crate::classify::{Classified, Classify, ResponseHead, Side};
+use crate::grpc;
 use crate::url::{UrlRedactor, may_hold_secrets};
 
 /// The tag that records why a span finished; its value is a [`FinishReason`] string.
@@ -103,6 +107,10 @@ pub struct FinishGuard {
     on_drop: FinishReason,
     /// The request's URL, when it has secrets that error texts might quote.
     url: Option<Box<SecretUrl>>,
+    /// The classifier waiting for the end of the body, and the span's side.
+    at_end: Option<(Arc<dyn Classify>, Side)>,
+    /// A gRPC call's deadline, from its `grpc-timeout`.
+    deadline: Option<Instant>,
 }
 
 /// A URL with secrets, and how to hide them.
@@ -143,6 +151,8 @@ impl FinishGuard {
             span,
             on_drop,
             url: None,
+            at_end: None,
+            deadline: None,
         }
     }
 
@@ -186,11 +196,30 @@ impl FinishGuard {
     /// [redacted](Self::redact) `message`: how every failure of a call is recorded.
     pub fn record_error(&self, kind: &str, message: &str) {
         if self.span.is_recording() {
-            self.span.set_tag(tags::ERROR, true).log_kv([
-                (logs::EVENT, "error".to_owned()),
-                (logs::ERROR_KIND, kind.to_owned()),
-                (logs::MESSAGE, self.redact(message)),
-            ]);
+            crate::classify::record_error(&self.span, kind, &self.redact(message));
+        }
+    }
+
+    /// Classifies the response by its head with `classifier`, which is told of the end of
+    /// the body too (its trailers, through [`TracedBody`](crate::TracedBody) or a
+    /// [`finish`](Self::finish) as `complete`) when the head is not enough. Nothing for a
+    /// span that records nothing.
+    pub fn classify(&mut self, classifier: &Arc<dyn Classify>, head: &ResponseHead<'_>) {
+        if !self.span.is_recording() {
+            return;
+        }
+        if classifier.classify_response(head, &self.span) == Classified::AtEnd {
+            self.at_end = Some((classifier.clone(), head.side));
+        }
+    }
+
+    /// The body ended, with `trailers` or without: the classifier waiting for it, if one
+    /// is, decides now.
+    pub(crate) fn end_of_body(&mut self, trailers: Option<&HeaderMap>) {
+        if let Some((classifier, side)) = self.at_end.take()
+            && self.span.is_recording()
+        {
+            classifier.classify_end(side, trailers, &self.span);
         }
     }
 
@@ -199,6 +228,14 @@ impl FinishGuard {
         if self.span.is_recording() {
             self.record_error(std::any::type_name::<E>(), &error.to_string());
         }
+    }
+
+    /// The same guard, counting the call as `DEADLINE_EXCEEDED` if it ends without an answer
+    /// (cancelled, or failed) past the deadline of its `grpc-timeout`.
+    pub(crate) fn with_grpc_deadline(mut self, headers: &HeaderMap) -> Self {
+        self.deadline =
+            grpc::timeout(headers).and_then(|timeout| Instant::now().checked_add(timeout));
+        self
     }
 
     /// The span.
@@ -212,14 +249,30 @@ impl FinishGuard {
         self
     }
 
-    /// Finishes the span now, tagged with `reason`.
-    pub fn finish(self, reason: FinishReason) {
+    /// Finishes the span now, tagged with `reason`; a classifier waiting for the end of the
+    /// body hears that it ended without trailers if `reason` is `complete`.
+    pub fn finish(mut self, reason: FinishReason) {
+        if reason == FinishReason::Complete {
+            self.end_of_body(None);
+        }
         drop(self.on_drop(reason));
     }
 }
 
 impl Drop for FinishGuard {
     fn drop(&mut self) {
+        let unanswered = matches!(self.on_drop, FinishReason::Cancelled | FinishReason::Error);
+        if unanswered
+            && self
+                .deadline
+                .is_some_and(|deadline| Instant::now() >= deadline)
+        {
+            self.span.set_tag(
+                grpc::RPC_GRPC_STATUS_CODE,
+                i64::from(grpc::DEADLINE_EXCEEDED),
+            );
+            crate::classify::record_error(&self.span, "DEADLINE_EXCEEDED", "the deadline passed");
+        }
         self.span.set_tag(FINISH_REASON, self.on_drop.as_str());
         self.span.finish();
     }

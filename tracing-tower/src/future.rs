@@ -12,7 +12,7 @@ use pin_project_lite::pin_project;
 
 use crate::body::TracedBody;
 use crate::finish::{FinishGuard, FinishReason, run_active};
-use crate::response::ResponseConfig;
+use crate::response::{RequestHead, ResponseConfig};
 
 pin_project! {
     /// The response future of [`ServerTracing`](crate::ServerTracing) and
@@ -25,7 +25,8 @@ pin_project! {
         inner: F,
         guard: Option<FinishGuard>,
         config: Arc<ResponseConfig>,
-        head_request: bool,
+        // Kept with the guard, for the classifier.
+        request: Option<RequestHead>,
     }
 }
 
@@ -34,13 +35,13 @@ impl<F> ResponseFuture<F> {
         inner: F,
         guard: Option<FinishGuard>,
         config: Arc<ResponseConfig>,
-        head_request: bool,
+        request: Option<RequestHead>,
     ) -> Self {
         Self {
             inner,
             guard,
             config,
-            head_request,
+            request,
         }
     }
 }
@@ -57,15 +58,15 @@ where
         let this = self.project();
         let result = ready!(run_active(this.guard, || this.inner.poll(cx)));
         let guard = this.guard.take();
-        Poll::Ready(match (result, guard) {
-            (Ok(response), Some(guard)) => {
-                Ok(this.config.on_response(response, guard, *this.head_request))
+        Poll::Ready(match (result, guard.zip(this.request.take())) {
+            (Ok(response), Some((guard, request))) => {
+                Ok(this.config.on_response(response, guard, &request))
             }
             (Ok(response), None) => {
                 Ok(response.map(|body| TracedBody::with_length(body, None, None)))
             }
             (Err(error), guard) => {
-                if let Some(guard) = guard {
+                if let Some((guard, _)) = guard {
                     guard.record_failure(&error);
                     guard.finish(FinishReason::Error);
                 }

@@ -73,9 +73,11 @@
 
 mod body;
 mod bound;
+pub mod classify;
 pub mod client;
 mod finish;
 mod future;
+pub mod grpc;
 mod headers;
 pub mod http_span;
 mod method;

@@ -26,13 +26,17 @@ pub trait MakeOperationName<B> {
     fn make_operation_name(&self, request: &Request<B>, method: &Key) -> Key;
 }
 
-/// Names a span by the request's method as recorded, such as `GET` (or `_OTHER`).
+/// Names a span by the request's method as recorded, such as `GET` (or `_OTHER`); a gRPC
+/// call by its service and method, `package.Service/Method`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DefaultOperationName;
 
 impl<B> MakeOperationName<B> for DefaultOperationName {
-    fn make_operation_name(&self, _: &Request<B>, method: &Key) -> Key {
-        method.clone()
+    fn make_operation_name(&self, request: &Request<B>, method: &Key) -> Key {
+        match crate::grpc::operation_name(request.headers(), request.uri().path()) {
+            Some(name) => Key::Owned(name),
+            None => method.clone(),
+        }
     }
 }
 

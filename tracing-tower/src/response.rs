@@ -1,40 +1,77 @@
 //! What both layers do when the response headers arrive.
 
+use std::sync::Arc;
+
 use http::header::{CONTENT_LENGTH, HeaderName, HeaderValue};
-use http::{Response, StatusCode};
+use http::{Method, Response, StatusCode, Uri};
 use http_body::Body;
-use opentracing_core::tags;
 
 use crate::body::TracedBody;
+use crate::classify::{Classify, DefaultClassifier, Protocol, ResponseHead, Side};
 use crate::finish::{FinishAt, FinishGuard, FinishReason};
 use crate::headers::HeaderCapture;
 
 /// Per-layer settings for the response side.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct ResponseConfig {
+    pub(crate) side: Side,
     pub(crate) headers: HeaderCapture,
     pub(crate) trace_id_header: Option<HeaderName>,
     pub(crate) finish_at: FinishAt,
+    pub(crate) classifier: Arc<dyn Classify>,
+}
+
+/// What the response side keeps of the request.
+#[derive(Debug)]
+pub(crate) struct RequestHead {
+    pub(crate) method: Method,
+    pub(crate) uri: Uri,
+    pub(crate) protocol: Protocol,
+}
+
+impl RequestHead {
+    pub(crate) fn new<B>(request: &http::Request<B>, protocol: Protocol) -> Self {
+        Self {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            protocol,
+        }
+    }
 }
 
 impl ResponseConfig {
-    /// Tags the span from the response's head, writes the trace id header if asked, and
-    /// wraps the body so that it finishes the span, unless the span finishes here: for a
-    /// response without a body (to `HEAD`, or `1xx`, `204`, `304`, or empty) or with
-    /// [`FinishAt`] saying so.
+    pub(crate) fn new(side: Side) -> Self {
+        Self {
+            side,
+            headers: HeaderCapture::default(),
+            trace_id_header: None,
+            finish_at: FinishAt::default(),
+            classifier: Arc::new(DefaultClassifier),
+        }
+    }
+
+    /// Classifies the response and tags the span from its head, writes the trace id header
+    /// if asked, and wraps the body so that it finishes the span, unless the span finishes
+    /// here: for a response without a body (to `HEAD`, or `1xx`, `204`, `304`, or empty) or
+    /// with [`FinishAt`] saying so.
     pub(crate) fn on_response<B: Body>(
         &self,
         mut response: Response<B>,
-        guard: FinishGuard,
-        head_request: bool,
+        mut guard: FinishGuard,
+        request: &RequestHead,
     ) -> Response<TracedBody<B>> {
-        let span = guard.span();
         let status = response.status();
+        let head = ResponseHead {
+            side: self.side,
+            protocol: request.protocol,
+            method: &request.method,
+            uri: &request.uri,
+            status,
+            headers: response.headers(),
+        };
+        guard.classify(&self.classifier, &head);
+        let span = guard.span();
         if span.is_recording() {
-            span.set_tag(tags::HTTP_STATUS_CODE, i64::from(status.as_u16()));
-            if status.is_server_error() {
-                span.set_tag(tags::ERROR, true);
-            }
             self.headers.record(response.headers(), span);
         }
         if let Some(name) = &self.trace_id_header
@@ -47,7 +84,7 @@ impl ResponseConfig {
             let header = response.headers().get(CONTENT_LENGTH)?;
             header.to_str().ok()?.parse().ok()
         });
-        let bodyless = head_request
+        let bodyless = request.method == Method::HEAD
             || status.is_informational()
             || status == StatusCode::NO_CONTENT
             || status == StatusCode::NOT_MODIFIED

@@ -223,6 +223,85 @@ async fn transport_errors_and_5xx_are_errors() {
     );
 }
 
+/// A client answering every request with `status`.
+fn answering(
+    status: StatusCode,
+) -> impl tower::Service<
+    Request<String>,
+    Response = Response<String>,
+    Error = Infallible,
+    Future = impl Send,
+> + Clone {
+    service_fn(move |_: Request<String>| async move {
+        let mut response = Response::new(String::from("body"));
+        *response.status_mut() = status;
+        Ok::<_, Infallible>(response)
+    })
+}
+
+#[tokio::test]
+async fn a_4xx_is_the_clients_error_unless_its_classifier_says_otherwise() {
+    use tracing_tower::classify::{Classified, Classify, HttpClassifier, ResponseHead};
+
+    let tracer = MockTracer::new();
+    let client = ClientTracingLayer::new(tracer.clone()).layer(answering(StatusCode::NOT_FOUND));
+    let request = Request::get("http://backend/users/7")
+        .body(String::new())
+        .unwrap();
+    text(client.oneshot(request).await.unwrap().into_body()).await;
+    let span = only(&tracer.finished_spans(), "GET");
+    assert_eq!(span.tag(tags::ERROR).and_then(|v| v.as_bool()), Some(true));
+    let log = &span.logs()[0];
+    assert_eq!(
+        log.field(logs::ERROR_KIND).and_then(|v| v.as_str()),
+        Some("http")
+    );
+    assert_eq!(
+        log.field(logs::MESSAGE).and_then(|v| v.as_str()),
+        Some("404 Not Found")
+    );
+
+    /// A lookup of users that finds none is an answer.
+    #[derive(Debug)]
+    struct MissingUsersAreAnswers;
+
+    impl Classify for MissingUsersAreAnswers {
+        fn classify_response(
+            &self,
+            head: &ResponseHead<'_>,
+            span: &opentracing_core::Span,
+        ) -> Classified {
+            if head.status == StatusCode::NOT_FOUND && head.uri.path().starts_with("/users/") {
+                span.set_tag(tags::HTTP_STATUS_CODE, 404);
+                return Classified::Done;
+            }
+            HttpClassifier.classify_response(head, span)
+        }
+    }
+
+    let tracer = MockTracer::new();
+    let client = ClientTracingLayer::new(tracer.clone())
+        .classify_with(MissingUsersAreAnswers)
+        .layer(answering(StatusCode::NOT_FOUND));
+    for path in ["/users/7", "/orders/7"] {
+        let request = Request::get(format!("http://backend{path}"))
+            .body(String::new())
+            .unwrap();
+        text(client.clone().oneshot(request).await.unwrap().into_body()).await;
+    }
+    let spans = tracer.finished_spans();
+    let error =
+        |span: &opentracing_core::FinishedSpan| span.tag(tags::ERROR).and_then(|v| v.as_bool());
+    assert_eq!(error(&spans[0]), None, "a missing user is an answer");
+    assert_eq!(error(&spans[1]), Some(true), "a missing order is not");
+    for span in &spans {
+        assert_eq!(
+            span.tag(tags::HTTP_STATUS_CODE).and_then(|v| v.as_i64()),
+            Some(404)
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_unread_body_finishes_as_client_gone() {
     let tracer = MockTracer::new();

@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
+use http::Uri;
 use opentracing_core::GlobalTracer;
 use tower_layer::Layer;
 
 use super::ClientTracing;
+use crate::classify::Classify;
 use crate::client::PropagationTargets;
 use crate::finish::FinishAt;
 use crate::method::KnownMethods;
@@ -39,6 +41,8 @@ pub(super) struct ClientConfig {
     pub(super) methods: KnownMethods,
     pub(super) targets: PropagationTargets,
     pub(super) response: Arc<ResponseConfig>,
+    /// For requests without one (a tonic channel's).
+    pub(super) origin: Option<Uri>,
 }
 
 impl Default for ClientConfig {
@@ -48,7 +52,8 @@ impl Default for ClientConfig {
             urls: UrlRedactor::default(),
             methods: KnownMethods::default(),
             targets: PropagationTargets::default(),
-            response: Arc::default(),
+            response: Arc::new(ResponseConfig::new(crate::classify::Side::Client)),
+            origin: None,
         }
     }
 }
@@ -108,10 +113,28 @@ impl<T, N> ClientTracingLayer<T, N> {
     }
 
     /// When spans finish; [`FinishAt::BodyEnd`] (the response body read to its end) by
-    /// default.
+    /// default, so that a span covers the whole response and sees gRPC's status in the
+    /// trailers.
     pub fn finish_at(mut self, finish_at: FinishAt) -> Self {
         let config = Arc::make_mut(&mut self.config);
         Arc::make_mut(&mut config.response).finish_at = finish_at;
+        self
+    }
+
+    /// Decides from each response whether its span is an error and what to tag
+    /// ([`Classify`]); [`DefaultClassifier`](crate::classify::DefaultClassifier) by
+    /// default: a `4xx` or `5xx`, or any gRPC status but `OK`.
+    pub fn classify_with(mut self, classifier: impl Classify) -> Self {
+        let config = Arc::make_mut(&mut self.config);
+        Arc::make_mut(&mut config.response).classifier = Arc::new(classifier);
+        self
+    }
+
+    /// The origin (`http://inventory:50051`) of requests that carry only a path, as a tonic
+    /// `Channel`'s do (it adds its endpoint's origin itself, inside the layer): `http.url`
+    /// and the `peer.*` tags are taken from it for such requests.
+    pub fn origin(mut self, origin: Uri) -> Self {
+        Arc::make_mut(&mut self.config).origin = Some(origin);
         self
     }
 

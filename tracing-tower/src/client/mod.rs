@@ -41,7 +41,17 @@
 //!   the response body has been read to its end (`complete`), fails (`body_error`) or is
 //!   dropped early (`client_gone`); when the client returns an error (`error`, logged with
 //!   its message); when the response future is dropped (`cancelled`); on a panic (`panic`).
-//!   `http.status_code` is tagged when the headers arrive, with `error=true` for a 5xx.
+//!   When the headers arrive the [classifier](crate::classify) tags the span: by default
+//!   `http.status_code`, with `error=true` for a 4xx or 5xx, as OpenTelemetry's HTTP
+//!   conventions have it for clients; for a gRPC call `rpc.grpc.status_code` from the
+//!   headers or the trailers, an error for any status but `OK`.
+//!
+//! # gRPC
+//!
+//! A request with `content-type: application/grpc` is a gRPC call: its span is named
+//! `package.Service/Method` and tagged as the [`grpc`](crate::grpc) module says. A tonic
+//! `Channel` sends requests with only a path: give the layer the channel's
+//! [`origin`](ClientTracingLayer::origin) for `http.url` and the `peer.*` tags.
 
 pub(crate) mod inject;
 mod layer;

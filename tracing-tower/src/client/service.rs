@@ -3,17 +3,20 @@
 use std::fmt;
 use std::task::{Context, Poll};
 
-use http::{Method, Request, Response};
+use http::{Request, Response};
 use http_body::Body;
 use opentracing_core::{SpanContext, Tracer, tags};
 use tower_service::Service;
 
 use super::ClientTracingLayer;
 use super::inject::inject_headers;
+use crate::classify::Protocol;
 use crate::finish::{FinishGuard, FinishReason, run_active};
+use crate::grpc;
 use crate::method::tag_method;
 use crate::operation_name::{MakeOperationName, operation_name};
 use crate::peer::tag_peer_uri;
+use crate::response::RequestHead;
 use crate::{ResponseFuture, TracedBody};
 
 /// Middleware that gives each outbound request a client span; made by
@@ -72,8 +75,29 @@ where
             .start();
         if span.is_recording() {
             tag_method(&span, request.method(), method);
-            span.set_tag(tags::HTTP_URL, config.urls.redact_uri(request.uri()));
-            tag_peer_uri(&span, request.uri());
+            match config
+                .origin
+                .as_ref()
+                .filter(|_| request.uri().host().is_none())
+            {
+                Some(origin) => {
+                    let url = format!(
+                        "{}{}",
+                        origin.to_string().trim_end_matches('/'),
+                        request.uri()
+                    );
+                    span.set_tag(tags::HTTP_URL, config.urls.redact(&url));
+                    tag_peer_uri(&span, origin);
+                }
+                None => {
+                    span.set_tag(tags::HTTP_URL, config.urls.redact_uri(request.uri()));
+                    tag_peer_uri(&span, request.uri());
+                }
+            }
+        }
+        let protocol = Protocol::of(request.headers());
+        if protocol == Protocol::Grpc && span.is_recording() {
+            grpc::tag_call(&span, request.headers(), request.uri().path());
         }
         if let Some(context) = span.context()
             && config.targets.allows(request.uri().host())
@@ -82,11 +106,17 @@ where
         }
         // A no-op span has nothing to activate or finish.
         let mut guard = (!span.is_noop()).then(|| {
-            FinishGuard::new(span, FinishReason::Cancelled)
-                .redacting_uri(&config.urls, request.uri())
+            let guard = FinishGuard::new(span, FinishReason::Cancelled)
+                .redacting_uri(&config.urls, request.uri());
+            match protocol {
+                Protocol::Grpc => guard.with_grpc_deadline(request.headers()),
+                Protocol::Http => guard,
+            }
         });
-        let head_request = request.method() == Method::HEAD;
+        let head = guard
+            .is_some()
+            .then(|| RequestHead::new(&request, protocol));
         let inner = run_active(&mut guard, || self.inner.call(request));
-        ResponseFuture::new(inner, guard, config.response.clone(), head_request)
+        ResponseFuture::new(inner, guard, config.response.clone(), head)
     }
 }

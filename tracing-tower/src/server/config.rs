@@ -30,7 +30,7 @@ impl Default for ServerConfig {
             request_headers: HeaderCapture::default(),
             peer_service_header: None,
             inbound: InboundContext::default(),
-            response: Arc::default(),
+            response: Arc::new(ResponseConfig::new(crate::classify::Side::Server)),
         }
     }
 }

@@ -8,6 +8,7 @@ use tower_layer::Layer;
 
 use super::config::ServerConfig;
 use super::{InboundContext, ServerTracing};
+use crate::classify::Classify;
 use crate::finish::FinishAt;
 use crate::headers::HeaderCapture;
 use crate::method::KnownMethods;
@@ -189,9 +190,18 @@ impl<T, N, F, P, R> ServerTracingLayer<T, N, F, P, R> {
         self
     }
 
-    /// When spans finish; [`FinishAt::BodyEnd`] by default.
+    /// When spans finish; [`FinishAt::BodyEnd`] by default, so that a span covers the
+    /// whole response and sees gRPC's status in the trailers.
     pub fn finish_at(mut self, finish_at: FinishAt) -> Self {
         self.response_mut().finish_at = finish_at;
+        self
+    }
+
+    /// Decides from each response whether its span is an error and what to tag
+    /// ([`Classify`]); [`DefaultClassifier`](crate::classify::DefaultClassifier) by
+    /// default: a `5xx`, or a gRPC status that is the server's failure.
+    pub fn classify_with(mut self, classifier: impl Classify) -> Self {
+        self.response_mut().classifier = Arc::new(classifier);
         self
     }
 

@@ -17,7 +17,10 @@
 //! - **Is tagged** with `span.kind=server`, `component`, `http.method`, `http.url` (without
 //!   userinfo, query values redacted), `peer.ipv4`/`peer.ipv6` and `peer.port` when the peer
 //!   address is known ([`RemoteAddr`](crate::RemoteAddr)), and, when the response headers are
-//!   ready, `http.status_code`, with `error=true` for a 5xx. A method outside the
+//!   ready, by the [classifier](crate::classify): `http.status_code`, with `error=true` for
+//!   a 5xx, by default. A gRPC call (`content-type: application/grpc`) is named
+//!   `package.Service/Method` and tagged `rpc.*` ([`grpc`](crate::grpc)), its status read
+//!   from the response headers or the trailers the body ends with. A method outside the
 //!   [`KnownMethods`](crate::KnownMethods) is recorded as `_OTHER`, in the span name too,
 //!   with the method as sent in [`http.request.method_original`](crate::HTTP_METHOD_ORIGINAL);
 //!   every value made from the request is cut to [`MAX_TAG_VALUE_LEN`](crate::MAX_TAG_VALUE_LEN)

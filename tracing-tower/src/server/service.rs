@@ -4,17 +4,20 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
-use http::{HeaderMap, Method, Request, Response};
+use http::{HeaderMap, Request, Response};
 use http_body::Body;
 use opentracing_core::{ExtractCarrier, Extracted, PropagationError, Span, Tracer, logs, tags};
 use tower_service::Service;
 
 use super::{OnRequest, RequestFilter, ServerTracingLayer};
 use crate::bound::bounded;
+use crate::classify::Protocol;
 use crate::finish::{FinishGuard, FinishReason, run_active};
+use crate::grpc;
 use crate::method::tag_method;
 use crate::operation_name::{MakeOperationName, operation_name};
 use crate::peer::{PeerAddr, tag_peer_addr};
+use crate::response::RequestHead;
 use crate::{ResponseFuture, TracedBody};
 
 /// Middleware that gives each request a server span; made by [`ServerTracingLayer`].
@@ -62,12 +65,11 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let head_request = request.method() == Method::HEAD;
         if self.layer.tracer.is_noop() {
             // Nothing to name, read, activate or finish: only the handle handlers look for.
             request.extensions_mut().insert(Span::noop());
             let config = self.layer.config.response.clone();
-            return ResponseFuture::new(self.inner.call(request), None, config, head_request);
+            return ResponseFuture::new(self.inner.call(request), None, config, None);
         }
         let caller = extract(&self.layer.tracer, request.headers());
         let peer = self.layer.peer_addr.peer_addr(request.extensions());
@@ -79,16 +81,23 @@ where
         request.extensions_mut().insert(span.clone());
         // A no-op span has nothing to activate or finish.
         let urls = &self.layer.config.urls;
-        let mut guard = (!span.is_noop()).then(|| {
-            FinishGuard::new(span, FinishReason::Cancelled).redacting_uri(urls, request.uri())
-        });
+        let mut guard = None;
+        let mut head = None;
+        if !span.is_noop() {
+            let protocol = Protocol::of(request.headers());
+            let mut finish =
+                FinishGuard::new(span, FinishReason::Cancelled).redacting_uri(urls, request.uri());
+            if protocol == Protocol::Grpc {
+                if finish.span().is_recording() {
+                    grpc::tag_call(finish.span(), request.headers(), request.uri().path());
+                }
+                finish = finish.with_grpc_deadline(request.headers());
+            }
+            guard = Some(finish);
+            head = Some(RequestHead::new(&request, protocol));
+        }
         let inner = run_active(&mut guard, || self.inner.call(request));
-        ResponseFuture::new(
-            inner,
-            guard,
-            self.layer.config.response.clone(),
-            head_request,
-        )
+        ResponseFuture::new(inner, guard, self.layer.config.response.clone(), head)
     }
 }
 
