@@ -150,11 +150,10 @@ where
             .redacting(&self.urls, request.url().as_str());
         let asked = Asked {
             method: request.method().clone(),
-            uri: span
-                .is_recording()
+            uri: (span.is_recording() && self.classifier.wants_uri())
                 .then(|| request.url().as_str().parse().ok())
                 .flatten(),
-            protocol: Protocol::of(request.headers()),
+            protocol: Protocol::of(request.method(), request.headers()),
         };
         match next.run(request, extensions).instrument(span).await {
             Ok(response) => Ok(self.on_response(response, guard, asked)),
@@ -170,7 +169,7 @@ where
 /// What the classifier is told of the request.
 struct Asked {
     method: http::Method,
-    /// The URL as a URI, when the span records.
+    /// The URL as a URI, when the span records and the classifier wants it.
     uri: Option<http::Uri>,
     protocol: Protocol,
 }
@@ -183,17 +182,15 @@ impl<T> TracingMiddleware<T> {
         {
             tag_peer_addr(guard.span(), addr);
         }
-        if let Some(uri) = &asked.uri {
-            let head = ResponseHead::new(
-                Side::Client,
-                asked.protocol,
-                &asked.method,
-                uri,
-                response.status(),
-                response.headers(),
-            );
-            guard.classify(&self.classifier, &head);
-        }
+        let head = ResponseHead::new(
+            Side::Client,
+            asked.protocol,
+            &asked.method,
+            asked.uri.as_ref(),
+            response.status(),
+            response.headers(),
+        );
+        guard.classify(&self.classifier, &head);
         if self.finish_at.finishes_at_headers(response.headers()) {
             guard.finish(FinishReason::Headers);
             response

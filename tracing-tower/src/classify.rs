@@ -21,19 +21,21 @@ pub enum Side {
 }
 
 /// The protocol of a request, told by its headers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Protocol {
     /// Plain HTTP.
+    #[default]
     Http,
     /// gRPC: `content-type: application/grpc`.
     Grpc,
 }
 
 impl Protocol {
-    /// The protocol of a request with these headers.
-    pub fn of(headers: &HeaderMap) -> Self {
-        if grpc::is_grpc(headers) {
+    /// The protocol of a request with this method and these headers (gRPC calls are
+    /// `POST`s).
+    pub fn of(method: &Method, headers: &HeaderMap) -> Self {
+        if method == Method::POST && grpc::is_grpc(headers) {
             Self::Grpc
         } else {
             Self::Http
@@ -51,8 +53,9 @@ pub struct ResponseHead<'a> {
     pub protocol: Protocol,
     /// The request's method.
     pub method: &'a Method,
-    /// The request's URI, as the server received it or the client sent it.
-    pub uri: &'a Uri,
+    /// The request's URI, as the server received it or the client sent it, when the
+    /// classifier [asks for it](Classify::wants_uri).
+    pub uri: Option<&'a Uri>,
     /// The response's status.
     pub status: StatusCode,
     /// The response's headers.
@@ -66,7 +69,7 @@ impl<'a> ResponseHead<'a> {
         side: Side,
         protocol: Protocol,
         method: &'a Method,
-        uri: &'a Uri,
+        uri: Option<&'a Uri>,
         status: StatusCode,
         headers: &'a HeaderMap,
     ) -> Self {
@@ -112,7 +115,8 @@ pub enum Classified {
 ///
 /// impl Classify for NotFoundIsAnAnswer {
 ///     fn classify_response(&self, head: &ResponseHead<'_>, span: &Span) -> Classified {
-///         if head.status == StatusCode::NOT_FOUND && head.uri.path().starts_with("/users/") {
+///         let user = head.uri.is_some_and(|uri| uri.path().starts_with("/users/"));
+///         if head.status == StatusCode::NOT_FOUND && user {
 ///             span.set_tag(tags::HTTP_STATUS_CODE, 404);
 ///             return Classified::Done;
 ///         }
@@ -147,6 +151,12 @@ pub trait Classify: fmt::Debug + Send + Sync + 'static {
     fn classify_end(&self, side: Side, trailers: Option<&HeaderMap>, span: &Span) {
         let _ = (side, trailers, span);
     }
+
+    /// Whether [`ResponseHead::uri`] is wanted; `true` unless a classifier says otherwise
+    /// (keeping the URI until the response costs a copy per request).
+    fn wants_uri(&self) -> bool {
+        true
+    }
 }
 
 /// The layers' classifier: [`GrpcClassifier`] for gRPC requests, [`HttpClassifier`] for
@@ -155,6 +165,10 @@ pub trait Classify: fmt::Debug + Send + Sync + 'static {
 pub struct DefaultClassifier;
 
 impl Classify for DefaultClassifier {
+    fn wants_uri(&self) -> bool {
+        false
+    }
+
     fn classify_response(&self, head: &ResponseHead<'_>, span: &Span) -> Classified {
         match head.protocol {
             Protocol::Grpc => GrpcClassifier.classify_response(head, span),
@@ -174,6 +188,10 @@ impl Classify for DefaultClassifier {
 pub struct HttpClassifier;
 
 impl Classify for HttpClassifier {
+    fn wants_uri(&self) -> bool {
+        false
+    }
+
     fn classify_response(&self, head: &ResponseHead<'_>, span: &Span) -> Classified {
         let status = head.status;
         span.set_tag(tags::HTTP_STATUS_CODE, i64::from(status.as_u16()));
@@ -199,6 +217,10 @@ impl Classify for HttpClassifier {
 pub struct GrpcClassifier;
 
 impl Classify for GrpcClassifier {
+    fn wants_uri(&self) -> bool {
+        false
+    }
+
     fn classify_response(&self, head: &ResponseHead<'_>, span: &Span) -> Classified {
         if let Some(code) = grpc::status(head.headers) {
             grpc_status(head.side, code, grpc::message(head.headers), span);

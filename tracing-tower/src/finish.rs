@@ -107,8 +107,16 @@ pub struct FinishGuard {
     on_drop: FinishReason,
     /// The request's URL, when it has secrets that error texts might quote.
     url: Option<Box<SecretUrl>>,
+    /// What a call's end is waited for with (gRPC's, mostly): boxed, so that the guard of
+    /// a plain HTTP request stays small.
+    end: Option<Box<End>>,
+}
+
+/// The end of a call, when it needs more than the reason.
+#[derive(Debug, Default)]
+struct End {
     /// The classifier waiting for the end of the body, and the span's side.
-    at_end: Option<(Arc<dyn Classify>, Side)>,
+    classifier: Option<(Arc<dyn Classify>, Side)>,
     /// A gRPC call's deadline, from its `grpc-timeout`.
     deadline: Option<Instant>,
 }
@@ -151,8 +159,7 @@ impl FinishGuard {
             span,
             on_drop,
             url: None,
-            at_end: None,
-            deadline: None,
+            end: None,
         }
     }
 
@@ -209,14 +216,15 @@ impl FinishGuard {
             return;
         }
         if classifier.classify_response(head, &self.span) == Classified::AtEnd {
-            self.at_end = Some((classifier.clone(), head.side));
+            let end = self.end.get_or_insert_default();
+            end.classifier = Some((classifier.clone(), head.side));
         }
     }
 
     /// The body ended, with `trailers` or without: the classifier waiting for it, if one
     /// is, decides now.
     pub(crate) fn end_of_body(&mut self, trailers: Option<&HeaderMap>) {
-        if let Some((classifier, side)) = self.at_end.take()
+        if let Some((classifier, side)) = self.end.as_mut().and_then(|end| end.classifier.take())
             && self.span.is_recording()
         {
             classifier.classify_end(side, trailers, &self.span);
@@ -233,8 +241,11 @@ impl FinishGuard {
     /// The same guard, counting the call as `DEADLINE_EXCEEDED` if it ends without an answer
     /// (cancelled, or failed) past the deadline of its `grpc-timeout`.
     pub(crate) fn with_grpc_deadline(mut self, headers: &HeaderMap) -> Self {
-        self.deadline =
+        let deadline =
             grpc::timeout(headers).and_then(|timeout| Instant::now().checked_add(timeout));
+        if deadline.is_some() {
+            self.end.get_or_insert_default().deadline = deadline;
+        }
         self
     }
 
@@ -262,11 +273,8 @@ impl FinishGuard {
 impl Drop for FinishGuard {
     fn drop(&mut self) {
         let unanswered = matches!(self.on_drop, FinishReason::Cancelled | FinishReason::Error);
-        if unanswered
-            && self
-                .deadline
-                .is_some_and(|deadline| Instant::now() >= deadline)
-        {
+        let deadline = self.end.as_ref().and_then(|end| end.deadline);
+        if unanswered && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             self.span.set_tag(
                 grpc::RPC_GRPC_STATUS_CODE,
                 i64::from(grpc::DEADLINE_EXCEEDED),

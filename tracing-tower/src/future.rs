@@ -25,8 +25,7 @@ pin_project! {
         inner: F,
         guard: Option<FinishGuard>,
         config: Arc<ResponseConfig>,
-        // Kept with the guard, for the classifier.
-        request: Option<RequestHead>,
+        request: RequestHead,
     }
 }
 
@@ -35,7 +34,7 @@ impl<F> ResponseFuture<F> {
         inner: F,
         guard: Option<FinishGuard>,
         config: Arc<ResponseConfig>,
-        request: Option<RequestHead>,
+        request: RequestHead,
     ) -> Self {
         Self {
             inner,
@@ -58,15 +57,15 @@ where
         let this = self.project();
         let result = ready!(run_active(this.guard, || this.inner.poll(cx)));
         let guard = this.guard.take();
-        Poll::Ready(match (result, guard.zip(this.request.take())) {
-            (Ok(response), Some((guard, request))) => {
-                Ok(this.config.on_response(response, guard, &request))
+        Poll::Ready(match (result, guard) {
+            (Ok(response), Some(guard)) => {
+                Ok(this.config.on_response(response, guard, this.request))
             }
             (Ok(response), None) => {
                 Ok(response.map(|body| TracedBody::with_length(body, None, None)))
             }
             (Err(error), guard) => {
-                if let Some((guard, _)) = guard {
+                if let Some(guard) = guard {
                     guard.record_failure(&error);
                     guard.finish(FinishReason::Error);
                 }

@@ -21,19 +21,28 @@ pub(crate) struct ResponseConfig {
     pub(crate) classifier: Arc<dyn Classify>,
 }
 
-/// What the response side keeps of the request.
-#[derive(Debug)]
+/// What the response side keeps of the request, for the classifier; the default for a
+/// request without a span, whose response is not classified.
+#[derive(Debug, Default)]
 pub(crate) struct RequestHead {
     pub(crate) method: Method,
-    pub(crate) uri: Uri,
+    /// When the classifier wants it.
+    pub(crate) uri: Option<Box<Uri>>,
     pub(crate) protocol: Protocol,
 }
 
 impl RequestHead {
-    pub(crate) fn new<B>(request: &http::Request<B>, protocol: Protocol) -> Self {
+    pub(crate) fn new<B>(
+        request: &http::Request<B>,
+        protocol: Protocol,
+        config: &ResponseConfig,
+    ) -> Self {
         Self {
             method: request.method().clone(),
-            uri: request.uri().clone(),
+            uri: config
+                .classifier
+                .wants_uri()
+                .then(|| Box::new(request.uri().clone())),
             protocol,
         }
     }
@@ -65,7 +74,7 @@ impl ResponseConfig {
             side: self.side,
             protocol: request.protocol,
             method: &request.method,
-            uri: &request.uri,
+            uri: request.uri.as_deref(),
             status,
             headers: response.headers(),
         };

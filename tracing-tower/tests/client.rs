@@ -271,7 +271,10 @@ async fn a_4xx_is_the_clients_error_unless_its_classifier_says_otherwise() {
             head: &ResponseHead<'_>,
             span: &opentracing_core::Span,
         ) -> Classified {
-            if head.status == StatusCode::NOT_FOUND && head.uri.path().starts_with("/users/") {
+            let user = head
+                .uri
+                .is_some_and(|uri| uri.path().starts_with("/users/"));
+            if head.status == StatusCode::NOT_FOUND && user {
                 span.set_tag(tags::HTTP_STATUS_CODE, 404);
                 return Classified::Done;
             }

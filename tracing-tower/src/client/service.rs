@@ -95,7 +95,7 @@ where
                 }
             }
         }
-        let protocol = Protocol::of(request.headers());
+        let protocol = Protocol::of(request.method(), request.headers());
         if protocol == Protocol::Grpc && span.is_recording() {
             grpc::tag_call(&span, request.headers(), request.uri().path());
         }
@@ -113,9 +113,10 @@ where
                 Protocol::Http => guard,
             }
         });
-        let head = guard
-            .is_some()
-            .then(|| RequestHead::new(&request, protocol));
+        let head = match guard {
+            Some(_) => RequestHead::new(&request, protocol, &config.response),
+            None => RequestHead::default(),
+        };
         let inner = run_active(&mut guard, || self.inner.call(request));
         ResponseFuture::new(inner, guard, config.response.clone(), head)
     }

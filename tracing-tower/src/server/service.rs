@@ -69,7 +69,12 @@ where
             // Nothing to name, read, activate or finish: only the handle handlers look for.
             request.extensions_mut().insert(Span::noop());
             let config = self.layer.config.response.clone();
-            return ResponseFuture::new(self.inner.call(request), None, config, None);
+            return ResponseFuture::new(
+                self.inner.call(request),
+                None,
+                config,
+                RequestHead::default(),
+            );
         }
         let caller = extract(&self.layer.tracer, request.headers());
         let peer = self.layer.peer_addr.peer_addr(request.extensions());
@@ -82,9 +87,9 @@ where
         // A no-op span has nothing to activate or finish.
         let urls = &self.layer.config.urls;
         let mut guard = None;
-        let mut head = None;
+        let mut head = RequestHead::default();
         if !span.is_noop() {
-            let protocol = Protocol::of(request.headers());
+            let protocol = Protocol::of(request.method(), request.headers());
             let mut finish =
                 FinishGuard::new(span, FinishReason::Cancelled).redacting_uri(urls, request.uri());
             if protocol == Protocol::Grpc {
@@ -94,7 +99,7 @@ where
                 finish = finish.with_grpc_deadline(request.headers());
             }
             guard = Some(finish);
-            head = Some(RequestHead::new(&request, protocol));
+            head = RequestHead::new(&request, protocol, &self.layer.config.response);
         }
         let inner = run_active(&mut guard, || self.inner.call(request));
         ResponseFuture::new(inner, guard, self.layer.config.response.clone(), head)
