@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Instructions per unary gRPC call in the whole server process (every thread: tokio, hyper,
+# tonic, the tracer, the reporter), counted by callgrind: the health service's `Check` on
+# tonic with no layer, with tower-http's `TraceLayer::new_for_grpc()` and a subscriber of
+# one layer, and with tracing-tower's server layer (spans dropped, or reported as Zipkin
+# JSON to a local collector that discards them).
+#
+#   bash benches/grpc-instructions.sh             # needs valgrind
+#   CALLS=5000 MODES="bare ours-discard" bash benches/grpc-instructions.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CALLS=${CALLS:-2000}
+MODES=${MODES:-"bare tower-http ours-discard ours-reference"}
+for tool in valgrind callgrind_control; do
+    command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install valgrind)" >&2; exit 1; }
+done
+cargo build --release -q -p peer-benches --bin grpc-server --bin load-server
+server=target/release/grpc-server
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Waits for `listening on <address>` in log $1; sets $started_addr.
+wait_listening() {
+    for _ in $(seq 600); do
+        started_addr=$(sed -n 's/^listening on //p' "$1")
+        [ -n "$started_addr" ] && return 0
+        sleep 0.05
+    done
+    echo "the server did not start:" >&2; cat "$1" >&2; exit 1
+}
+
+target/release/load-server collector >"$work/collector.log" 2>&1 &
+pids+=($!)
+wait_listening "$work/collector.log"
+collector=$started_addr
+
+printf '%-16s %16s %10s\n' mode "instructions/call" "ratio"
+bare=
+for mode in $MODES; do
+    valgrind --tool=callgrind --callgrind-out-file="$work/$mode.%p" \
+        "$server" "$mode" "$collector" >"$work/$mode.log" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    wait_listening "$work/$mode.log"
+    "$server" drive "$started_addr" 200       # warm up: the connection, buffers, statics
+    sleep 1                                   # let the reporter drain the warm-up
+    callgrind_control --zero "$pid" >/dev/null 2>&1
+    "$server" drive "$started_addr" "$CALLS"
+    sleep 1                                   # ... and the measured calls
+    callgrind_control --dump "$pid" >/dev/null 2>&1
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    total=$(awk '/^summary:|^totals:/ { print $2; exit }' "$work/$mode.$pid.1")
+    per_call=$((total / CALLS))
+    bare=${bare:-$per_call}
+    printf '%-16s %16d %10s\n' "$mode" "$per_call" "$(awk -v a="$per_call" -v b="$bare" 'BEGIN { printf "%.3f", a / b }')"
+done
