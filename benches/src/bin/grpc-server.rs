@@ -5,9 +5,9 @@
 //! `TraceLayer::new_for_grpc()` with a subscriber of one layer, formatting to a sink),
 //! `ours-discard` (tracing-tower's server layer, reference tracer, spans dropped) or
 //! `ours-reference` (the same, reporting Zipkin JSON to the collector address given next);
-//! it prints `listening on <address>` once ready, on one thread. `grpc-server drive
-//! <address> <calls>` makes that many unary `Check` calls, one after another, on one
-//! channel.
+//! it prints `listening on` and its address once ready, on one thread. `grpc-server drive`
+//! followed by an address and a number of calls makes that many unary `Check` calls, one
+//! after another, on one channel.
 #![allow(clippy::print_stdout)]
 
 use std::io::Write;
