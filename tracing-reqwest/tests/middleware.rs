@@ -519,3 +519,50 @@ async fn trace_headers_and_baggage_go_only_to_listed_hosts() {
     }
     assert_eq!(recorder.spans().len(), 2, "both calls have their span");
 }
+
+/// A gRPC answer over HTTP/1.1 is enough for the middleware's part: the call is named and
+/// tagged as tracing-tower's layers do, and a status in the headers is classified.
+#[tokio::test]
+async fn a_grpc_call_is_named_tagged_and_classified() {
+    let recorder = Arc::new(InMemoryRecorder::new());
+    let tracer = tracer(&recorder, W3cTraceContext);
+    let app = Router::new().route(
+        "/test.Shop/Get",
+        axum::routing::post(|| async {
+            let mut headers = HeaderMap::new();
+            headers.insert("content-type", "application/grpc".parse().unwrap());
+            headers.insert("grpc-status", "5".parse().unwrap());
+            headers.insert("grpc-message", "no%20pear".parse().unwrap());
+            (headers, "")
+        }),
+    );
+    let addr = traced_server(tracer.clone(), app).await;
+    let response = client(tracer)
+        .post(format!("http://{addr}/test.Shop/Get"))
+        .header("content-type", "application/grpc")
+        .header("grpc-timeout", "250m")
+        .send()
+        .await
+        .unwrap();
+    response.bytes().await.unwrap();
+    let spans = spans(&recorder, 2).await;
+    let call = &named(&spans, "test.Shop/Get")[0];
+    let serve = &named(&spans, "serve")[0];
+    for span in [call, serve] {
+        assert_eq!(str_tag(span, "rpc.system"), Some("grpc"));
+        assert_eq!(str_tag(span, "rpc.service"), Some("test.Shop"));
+        assert_eq!(str_tag(span, "rpc.method"), Some("Get"));
+        assert_eq!(
+            span.tag("rpc.grpc.deadline_ms").and_then(|v| v.as_i64()),
+            Some(250)
+        );
+        assert_eq!(
+            span.tag("rpc.grpc.status_code").and_then(|v| v.as_i64()),
+            Some(5)
+        );
+    }
+    assert_eq!(call.tag(tags::ERROR).and_then(|v| v.as_bool()), Some(true));
+    assert_eq!(serve.tag(tags::ERROR), None, "NOT_FOUND is the caller's");
+    let message = call.logs()[0].field(logs::MESSAGE).and_then(|v| v.as_str());
+    assert_eq!(message, Some("NOT_FOUND: no pear"));
+}

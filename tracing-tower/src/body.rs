@@ -14,10 +14,10 @@ pin_project! {
     /// A response body that finishes its span at its end ([`FinishReason::Complete`]): when
     /// the last frame has passed, or when as many bytes as its known length have (a server
     /// stops polling then). Trailers are shown to the classifier when it asked for them
-    /// ([`Classified::AtEnd`](crate::classify::Classified::AtEnd)). It finishes with [`FinishReason::BodyError`] when a frame fails,
-    /// and [`FinishReason::ClientGone`] when dropped before its end. Until then the span is
-    /// active while the inner body makes each frame, so a streaming body's own spans nest
-    /// under it.
+    /// ([`Classified::AtEnd`](crate::classify::Classified::AtEnd)). It finishes with
+    /// [`FinishReason::BodyError`] when a frame fails, and [`FinishReason::ClientGone`] when
+    /// dropped before its end. Until then the span is active while the inner body makes
+    /// each frame, so a streaming body's own spans nest under it.
     pub struct TracedBody<B> {
         #[pin]
         inner: B,
