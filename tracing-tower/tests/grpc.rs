@@ -215,6 +215,26 @@ async fn a_stream_of_100_finishes_at_its_trailers_and_a_failure_in_them_is_read(
 }
 
 #[tokio::test]
+async fn a_client_stream_of_50_finishes_at_the_answers_trailers() {
+    let tracer = MockTracer::new();
+    let addr = serve(tracer.clone()).await;
+    let items = tokio_stream::iter((0..50).map(|n| Item {
+        name: format!("item-{n}"),
+        ..Item::default()
+    }));
+    let answer = client(tracer.clone(), addr).count(items).await.unwrap();
+    assert_eq!(answer.into_inner().count, 50);
+    let (client, server) = call_spans(&tracer).await;
+    for span in [&client, &server] {
+        assert_eq!(span.operation_name(), "test.Shop/Count");
+        assert_eq!(int_tag(span, RPC_GRPC_STATUS_CODE), Some(0));
+        assert_eq!(str_tag(span, FINISH_REASON), Some("complete"));
+        assert_eq!(span.tag(tags::ERROR), None);
+    }
+    assert_eq!(server.parent_id(), Some(client.context().span_id()));
+}
+
+#[tokio::test]
 async fn a_client_that_drops_the_stream_half_way_leaves_both_spans_without_a_status() {
     let tracer = MockTracer::new();
     let addr = serve(tracer.clone()).await;

@@ -1,6 +1,7 @@
 //! `test.Shop`, a gRPC service written by hand (what tonic's code generator would write):
 //! `Get` answers one item or fails with the status it is asked for; `List` streams items
-//! and ends with the status it is asked for, in the trailers.
+//! and ends with the status it is asked for, in the trailers; `Count` reads a stream of
+//! items and answers how many came.
 #![allow(dead_code, unreachable_pub)]
 
 use std::convert::Infallible;
@@ -30,6 +31,7 @@ pub struct Item {
 
 pub const GET: &str = "/test.Shop/Get";
 pub const LIST: &str = "/test.Shop/List";
+pub const COUNT: &str = "/test.Shop/Count";
 
 /// The server.
 #[derive(Clone, Debug, Default)]
@@ -91,6 +93,27 @@ impl tonic::server::ServerStreamingService<Item> for List {
     }
 }
 
+struct Count;
+
+impl tonic::server::ClientStreamingService<Item> for Count {
+    type Response = Item;
+    type Future = BoxFuture<Response<Item>, Status>;
+
+    fn call(&mut self, request: Request<tonic::Streaming<Item>>) -> Self::Future {
+        Box::pin(async move {
+            let mut items = request.into_inner();
+            let mut count = 0;
+            while items.message().await?.is_some() {
+                count += 1;
+            }
+            Ok(Response::new(Item {
+                count,
+                ..Item::default()
+            }))
+        })
+    }
+}
+
 impl<B> Service<http::Request<B>> for Shop
 where
     B: http_body::Body + Send + 'static,
@@ -113,6 +136,10 @@ where
             LIST => Box::pin(async move {
                 let mut grpc = tonic::server::Grpc::new(ProstCodec::<Item, Item>::default());
                 Ok(grpc.server_streaming(List, request).await)
+            }),
+            COUNT => Box::pin(async move {
+                let mut grpc = tonic::server::Grpc::new(ProstCodec::<Item, Item>::default());
+                Ok(grpc.client_streaming(Count, request).await)
             }),
             _ => Box::pin(async move { Ok(Status::unimplemented("no such method").into_http()) }),
         }
@@ -152,6 +179,17 @@ where
         let path = http::uri::PathAndQuery::from_static(LIST);
         self.inner
             .server_streaming(request, path, ProstCodec::default())
+            .await
+    }
+
+    pub async fn count(
+        &mut self,
+        items: impl tokio_stream::Stream<Item = Item> + Send + 'static,
+    ) -> Result<Response<Item>, Status> {
+        self.ready().await?;
+        let path = http::uri::PathAndQuery::from_static(COUNT);
+        self.inner
+            .client_streaming(Request::new(items), path, ProstCodec::default())
             .await
     }
 
