@@ -16,24 +16,7 @@ for tool in valgrind callgrind_control; do
 done
 cargo build --release -q -p peer-benches --bin grpc-server --bin load-server
 server=target/release/grpc-server
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Waits for `listening on <address>` in log $1; sets $started_addr.
-wait_listening() {
-    for _ in $(seq 600); do
-        started_addr=$(sed -n 's/^listening on //p' "$1")
-        [ -n "$started_addr" ] && return 0
-        sleep 0.05
-    done
-    echo "the server did not start:" >&2; cat "$1" >&2; exit 1
-}
+source benches/servers.sh
 
 target/release/load-server collector >"$work/collector.log" 2>&1 &
 pids+=($!)

@@ -23,14 +23,7 @@ command -v taskset >/dev/null || { echo "taskset is missing: apt-get install uti
 cargo build --release -q -p peer-benches --bin load-server
 server=target/release/load-server
 ticks=$(getconf CLK_TCK)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+source benches/servers.sh
 
 # Starts `load-server $@` on core $core; sets $started_pid and $started_addr.
 start() {
@@ -39,12 +32,7 @@ start() {
     taskset -c "$core" "$server" "$@" >"$log" 2>&1 &
     started_pid=$!
     pids+=("$started_pid")
-    for _ in $(seq 100); do
-        started_addr=$(sed -n 's/^listening on //p' "$log")
-        [ -n "$started_addr" ] && return 0
-        sleep 0.05
-    done
-    echo "load-server $* did not start:" >&2; cat "$log" >&2; exit 1
+    wait_listening "$log"
 }
 
 # wrk's latency ("412.00us", "1.23ms", "2.00s") in µs.

@@ -24,25 +24,7 @@ for tool in valgrind callgrind_control curl; do
 done
 cargo build --release -q -p peer-benches --bin load-server
 server=target/release/load-server
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP"; cp "$work"/*.[0-9]*.1 "$KEEP"/; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Waits for `listening on <address>` in log $1; sets $started_addr.
-wait_listening() {
-    for _ in $(seq 600); do
-        started_addr=$(sed -n 's/^listening on //p' "$1")
-        [ -n "$started_addr" ] && return 0
-        sleep 0.05
-    done
-    echo "load-server did not start:" >&2; cat "$1" >&2; exit 1
-}
+source benches/servers.sh
 
 # `count` requests to the server, one after another on one connection (the fragment keeps
 # every URL the same on the wire while curl's globbing repeats it).

@@ -1,6 +1,6 @@
 //! Workloads shared by the benches (`benches/`), the instruction counter
-//! (`examples/instructions.rs`) and the load server (`src/bin/load-server.rs`), so that each
-//! measures the same work.
+//! (`examples/instructions.rs`) and the servers (`src/bin/load-server.rs`,
+//! `src/bin/grpc-server.rs`), so that each measures the same work.
 
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
@@ -18,6 +18,19 @@ use smallvec::SmallVec;
 
 pub mod jaeger_peer;
 pub mod otlp_peer;
+
+/// Installs the usual subscriber of tower-http's `TraceLayer`: its spans and events
+/// formatted by tracing-subscriber at `DEBUG`, to a sink so that no terminal is measured.
+pub fn install_fmt_subscriber() -> Result<(), tracing::subscriber::SetGlobalDefaultError> {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    let subscriber = tracing_subscriber::registry().with(
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::sink)
+            .with_filter(tracing_subscriber::filter::LevelFilter::DEBUG),
+    );
+    tracing::subscriber::set_global_default(subscriber)
+}
 
 /// The hello-world service every load mode and request bench serves.
 pub fn app() -> Router {

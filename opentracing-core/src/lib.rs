@@ -87,6 +87,7 @@ mod context;
 mod extracted;
 mod finished;
 mod global;
+pub mod grpc;
 mod ids;
 mod instrument;
 mod kv;

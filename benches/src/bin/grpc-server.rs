@@ -20,8 +20,6 @@ use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
-use tracing_subscriber::Layer;
-use tracing_subscriber::layer::SubscriberExt;
 use tracing_tower::ServerTracingLayer;
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -57,12 +55,7 @@ async fn serve(
     let router = match mode {
         "bare" => Server::builder().add_service(health),
         "tower-http" => {
-            let subscriber = tracing_subscriber::registry().with(
-                tracing_subscriber::fmt::layer()
-                    .with_writer(std::io::sink)
-                    .with_filter(tracing_subscriber::filter::LevelFilter::DEBUG),
-            );
-            tracing::subscriber::set_global_default(subscriber)?;
+            peer_benches::install_fmt_subscriber()?;
             return Ok(Server::builder()
                 .layer(tower_http::trace::TraceLayer::new_for_grpc())
                 .add_service(health)

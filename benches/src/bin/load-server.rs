@@ -25,7 +25,6 @@ use opentracing_core::NoopTracer;
 use opentracing_core::reference::ReferenceTracer;
 use opentracing_core::report::{Compression, Executor, Otlp, OtlpProtocol, Reporter, ZipkinJson};
 use peer_benches::app;
-use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 
 #[derive(Debug)]
@@ -56,14 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .route("/api/v2/spans", post(|| async { StatusCode::ACCEPTED }))
             .route("/v1/traces", post(|| async { StatusCode::OK })),
         "tower-http" => {
-            // The usual setup: tower-http's spans and events, formatted by tracing-subscriber
-            // (to a sink, so the terminal is not measured).
-            let subscriber = tracing_subscriber::registry().with(
-                tracing_subscriber::fmt::layer()
-                    .with_writer(std::io::sink)
-                    .with_filter(tracing_subscriber::filter::LevelFilter::DEBUG),
-            );
-            tracing::subscriber::set_global_default(subscriber)?;
+            peer_benches::install_fmt_subscriber()?;
             app().layer(tower_http::trace::TraceLayer::new_for_http())
         }
         "otel" => {

@@ -194,7 +194,7 @@ impl ExportError {
             ExportErrorKind::GrpcStatus(code) => write!(
                 f,
                 "the collector answered gRPC status {code} ({})",
-                super::grpc::code_name(code)
+                crate::grpc::status_name(code).unwrap_or("an unknown code")
             ),
             ExportErrorKind::Compression => match &self.source {
                 Some(source) => write!(f, "the message could not be compressed: {source}"),

@@ -109,34 +109,6 @@ pub(crate) fn status_message(status: &[u8]) -> Option<String> {
     })
 }
 
-/// The name of a gRPC status code, as the gRPC specification has it.
-pub(crate) fn code_name(code: u32) -> &'static str {
-    const NAMES: [&str; 17] = [
-        "OK",
-        "CANCELLED",
-        "UNKNOWN",
-        "INVALID_ARGUMENT",
-        "DEADLINE_EXCEEDED",
-        "NOT_FOUND",
-        "ALREADY_EXISTS",
-        "PERMISSION_DENIED",
-        "RESOURCE_EXHAUSTED",
-        "FAILED_PRECONDITION",
-        "ABORTED",
-        "OUT_OF_RANGE",
-        "UNIMPLEMENTED",
-        "INTERNAL",
-        "UNAVAILABLE",
-        "DATA_LOSS",
-        "UNAUTHENTICATED",
-    ];
-    usize::try_from(code)
-        .ok()
-        .and_then(|code| NAMES.get(code))
-        .copied()
-        .unwrap_or("an unknown code")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,9 +186,6 @@ mod tests {
         assert_eq!(status(&trailers), None);
         trailers.insert("grpc-status", "14".parse().unwrap());
         assert_eq!(status(&trailers), Some(14));
-        assert_eq!(code_name(14), "UNAVAILABLE");
-        assert_eq!(code_name(0), "OK");
-        assert_eq!(code_name(99), "an unknown code");
         trailers.insert("grpc-status", "x".parse().unwrap());
         assert_eq!(status(&trailers), None);
     }
