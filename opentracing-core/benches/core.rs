@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use opentracing_core::{
-    Discard, ExtractCarrier, Extracted, InjectCarrier, Instrument, MockTracer, NoopTracer, Span,
-    SpanContext, SpanId, SpanOptions, TraceId, Tracer, tags,
+    Discard, ExtractCarrier, Extracted, InjectCarrier, MockTracer, NoopTracer, Span, SpanContext,
+    SpanId, SpanOptions, TraceId, Tracer, WithSpan, tags,
 };
 
 fn span_with_four_tags(tracer: &impl Tracer) {
@@ -121,8 +121,8 @@ impl Future for PendingFor {
     }
 }
 
-fn instrument(c: &mut Criterion) {
-    let mut group = c.benchmark_group("instrument");
+fn with_span(c: &mut Criterion) {
+    let mut group = c.benchmark_group("with_span");
     let span = MockTracer::new().start_span("request");
     let mut cx = Context::from_waker(Waker::noop());
     group.bench_function("bare poll", |b| {
@@ -130,11 +130,11 @@ fn instrument(c: &mut Criterion) {
         b.iter(|| black_box(future.as_mut().poll(&mut cx)))
     });
     group.bench_function("instrumented poll", |b| {
-        let mut future = pin!(PendingFor(u32::MAX).instrument(span.clone()));
+        let mut future = pin!(PendingFor(u32::MAX).with_span(span.clone()));
         b.iter(|| black_box(future.as_mut().poll(&mut cx)))
     });
     group.finish();
 }
 
-criterion_group!(benches, spans, scopes, instrument);
+criterion_group!(benches, spans, scopes, with_span);
 criterion_main!(benches);

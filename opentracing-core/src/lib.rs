@@ -29,7 +29,7 @@
 //! assert_eq!(checkout.tag(tags::COMPONENT).and_then(|v| v.as_str()), Some("shop"));
 //! ```
 //!
-//! Async code makes a span active across `.await` with [`Instrument`], never with a
+//! Async code makes a span active across `.await` with [`WithSpan`], never with a
 //! [`Scope`] (which is `!Send`); see the [`scope`] module.
 //!
 //! # From opentracing-python
@@ -50,7 +50,7 @@
 //! | `SpanContext`, `baggage` | [`SpanContext`] (trace id, span id, sampled, [`Baggage`]) |
 //! | `child_of`, `follows_from`, `Reference`, `ReferenceType` | [`Reference::child_of`], [`Reference::follows_from`], [`Reference`], [`ReferenceType`] |
 //! | `Scope`, `ScopeManager`, `ThreadLocalScopeManager` | [`Scope`] (a `!Send` guard), [`ScopeManager`] (thread-local) |
-//! | `AsyncioScopeManager`, `ContextVarsScopeManager` | [`Instrument`] (active on every poll); `task::spawn`, `task::spawn_blocking` and `task::spawn_follows_from` with the `tokio` feature |
+//! | `AsyncioScopeManager`, `ContextVarsScopeManager` | [`WithSpan`] (active on every poll); `task::spawn`, `task::spawn_blocking` and `task::spawn_follows_from` with the `tokio` feature |
 //! | `Format.TEXT_MAP`, `HTTP_HEADERS`, `BINARY` | [`InjectCarrier`] / [`ExtractCarrier`] variants, [`Format`] |
 //! | `UnsupportedFormatException`, `InvalidCarrierException`, `SpanContextCorruptedException` | [`PropagationError`] with a [`PropagationErrorKind`] |
 //! | `opentracing.tags`, `opentracing.logs` | the [`tags`] and [`logs`] modules, same strings |
@@ -89,7 +89,6 @@ mod finished;
 mod global;
 pub mod grpc;
 mod ids;
-mod instrument;
 mod kv;
 mod limits;
 pub mod logs;
@@ -104,6 +103,7 @@ mod span;
 pub mod tags;
 mod tracer;
 mod value;
+mod with_span;
 
 #[cfg(feature = "harness")]
 #[cfg_attr(docsrs, doc(cfg(feature = "harness")))]
@@ -131,7 +131,6 @@ pub use finished::{FinishedSpan, Key, LogRecord};
 pub use global::reset_global_tracer;
 pub use global::{GlobalTracer, global_tracer, is_global_tracer_registered, set_global_tracer};
 pub use ids::{SpanId, TraceId};
-pub use instrument::{Instrument, Instrumented, in_span};
 pub use limits::SpanLimits;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
@@ -149,6 +148,7 @@ pub use scope::{Scope, ScopeManager};
 pub use span::Span;
 pub use tracer::Tracer;
 pub use value::Value;
+pub use with_span::{Spanned, WithSpan, in_span};
 
 /// This crate's README snippets, compiled and run as doctests.
 #[cfg(doctest)]

@@ -7,7 +7,7 @@
 //!   closing the scope (dropping it) restores the span that was active before.
 //! - Async code must not hold a `Scope` across `.await` (the task may move to another
 //!   thread, and other tasks run on this one in between), so a `Scope` is `!Send`. Wrap the
-//!   future instead: [`Instrument::instrument`](crate::Instrument::instrument) makes a span
+//!   future instead: [`WithSpan::with_span`](crate::WithSpan::with_span) makes a span
 //!   active on every poll.
 
 use std::cell::{Cell, RefCell};

@@ -9,9 +9,9 @@ use std::future::Future;
 use tokio::task::JoinHandle;
 
 use crate::finished::Key;
-use crate::instrument::{Instrument, in_span};
 use crate::scope::ScopeManager;
 use crate::tracer::Tracer;
+use crate::with_span::{WithSpan, in_span};
 
 /// `tokio::spawn`, with the currently active span active in the task. The task does not
 /// finish the span; whoever owns it does (a child that outlives its parent is allowed).
@@ -24,7 +24,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    tokio::spawn(future.in_active_span())
+    tokio::spawn(future.with_active_span())
 }
 
 /// `tokio::task::spawn_blocking`, with the currently active span active in the closure.
@@ -64,5 +64,5 @@ where
         .ignore_active_span()
         .start();
     // The task holds the only handle: the span finishes when the task's future is dropped.
-    tokio::spawn(future.instrument(span))
+    tokio::spawn(future.with_span(span))
 }

@@ -6,7 +6,7 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use opentracing_core::{
-    ExtractCarrier, InjectCarrier, Instrument, NoopTracer, SpanContext, SpanId, TraceId, Tracer,
+    ExtractCarrier, InjectCarrier, NoopTracer, SpanContext, SpanId, TraceId, Tracer, WithSpan,
     global_tracer, in_span, tags,
 };
 
@@ -35,7 +35,7 @@ fn exercise(tracer: &impl Tracer) {
         .unwrap();
     assert_eq!(tracer.extract(ExtractCarrier::HttpHeaders(&map)), Ok(None));
 
-    let mut future = pin!(async {}.instrument(span.clone()));
+    let mut future = pin!(async {}.with_span(span.clone()));
     let mut cx = Context::from_waker(Waker::noop());
     assert_eq!(future.as_mut().poll(&mut cx), Poll::Ready(()));
     span.finish();

@@ -3,7 +3,7 @@
 //! Each module is one scenario; they all run on a multi-threaded runtime with the
 //! `MockTracer` and assert parentage, trace ids and finish order like the originals. A
 //! `Scope` never lives across an `.await`: spans are made active across awaits with
-//! `Instrument::instrument` or carried into new tasks with `opentracing_core::task`.
+//! `WithSpan::with_span` or carried into new tasks with `opentracing_core::task`.
 #![cfg(all(feature = "mock", feature = "tokio"))]
 
 use std::time::Duration;
@@ -68,7 +68,7 @@ async fn wait_for_finished(tracer: &MockTracer, n: usize) {
 /// Activating an unrelated span replaces the active span, and closing its scope restores
 /// the one that was active before.
 mod active_span_replacement {
-    use opentracing_core::Instrument;
+    use opentracing_core::WithSpan;
 
     use super::*;
 
@@ -92,7 +92,7 @@ mod active_span_replacement {
                 task.finish();
             }
         };
-        tokio::spawn(work.instrument(task)).await.unwrap();
+        tokio::spawn(work.with_span(task)).await.unwrap();
 
         let spans = tracer.finished_spans();
         assert_eq!(names(&spans), ["initial", "subtask", "task"]);
@@ -111,7 +111,7 @@ mod client_server {
     use std::collections::HashMap;
 
     use opentracing_core::tags::{SPAN_KIND, SPAN_KIND_RPC_CLIENT, SPAN_KIND_RPC_SERVER};
-    use opentracing_core::{ExtractCarrier, InjectCarrier, Instrument};
+    use opentracing_core::{ExtractCarrier, InjectCarrier, WithSpan};
     use tokio::sync::mpsc;
 
     use super::*;
@@ -127,7 +127,7 @@ mod client_server {
             .child_of(context)
             .tag(SPAN_KIND, SPAN_KIND_RPC_SERVER)
             .start();
-        tokio::task::yield_now().instrument(span.clone()).await; // handle the request
+        tokio::task::yield_now().with_span(span.clone()).await; // handle the request
         span.finish();
     }
 
@@ -144,7 +144,7 @@ mod client_server {
                 .unwrap();
             queue.send(message).await.unwrap();
         };
-        send.instrument(span.clone()).await;
+        send.with_span(span.clone()).await;
         span.finish();
     }
 
@@ -172,7 +172,7 @@ mod client_server {
 /// span in the caller's task, `after_request` finishes it in another task.
 mod common_request_handler {
     use opentracing_core::tags::{SPAN_KIND, SPAN_KIND_RPC_CLIENT};
-    use opentracing_core::{Instrument, Span};
+    use opentracing_core::{Span, WithSpan};
 
     use super::*;
 
@@ -268,7 +268,7 @@ mod common_request_handler {
         let tracer = MockTracer::new();
         let client = Client::new(&tracer, true);
         let parent = tracer.start_span("parent");
-        let response = client.send("no_parent").instrument(parent.clone()).await;
+        let response = client.send("no_parent").with_span(parent.clone()).await;
         assert_eq!(response, "no_parent::response");
         parent.finish();
 
@@ -288,7 +288,7 @@ mod common_request_handler {
         let parent = tracer.start_span("parent");
         let response = client
             .send("correct_parent")
-            .instrument(parent.clone())
+            .with_span(parent.clone())
             .await;
         assert_eq!(response, "correct_parent::response");
         parent.finish();
@@ -307,7 +307,7 @@ mod common_request_handler {
 /// A parent whose lifetime is independent of its children: the subtasks finish their
 /// spans, and the parent is finished later by main.
 mod late_span_finish {
-    use opentracing_core::{Instrument, task};
+    use opentracing_core::{WithSpan, task};
 
     use super::*;
 
@@ -315,7 +315,7 @@ mod late_span_finish {
     async fn subtask(tracer: MockTracer, name: &'static str) {
         let span = tracer.start_span(name);
         tokio::time::sleep(Duration::from_millis(1))
-            .instrument(span.clone())
+            .with_span(span.clone())
             .await;
         span.finish();
     }
@@ -395,7 +395,7 @@ mod listener_per_request {
 /// Three concurrent callbacks each start a child of the active parent and sleep; the
 /// parent finishes after all of them.
 mod multiple_callbacks {
-    use opentracing_core::{Instrument, task};
+    use opentracing_core::{WithSpan, task};
 
     use super::*;
 
@@ -403,7 +403,7 @@ mod multiple_callbacks {
         let span = tracer.start_span("task");
         span.set_tag("delay_ms", delay_ms);
         tokio::time::sleep(Duration::from_millis(delay_ms.into()))
-            .instrument(span.clone())
+            .with_span(span.clone())
             .await;
         span.finish();
     }
@@ -418,7 +418,7 @@ mod multiple_callbacks {
                 callback.await.unwrap();
             }
         };
-        callbacks.instrument(parent.clone()).await;
+        callbacks.with_span(parent.clone()).await;
         parent.finish();
 
         let spans = tracer.finished_spans();
@@ -479,7 +479,7 @@ mod nested_callbacks {
 
 /// The parent task's span propagates into a subtask, whose span becomes its child.
 mod subtask_span_propagation {
-    use opentracing_core::{Instrument, ReferenceType, task};
+    use opentracing_core::{ReferenceType, WithSpan, task};
 
     use super::*;
 
@@ -487,7 +487,7 @@ mod subtask_span_propagation {
         let parent = tracer.start_span("parent");
         // Lazy: `task::spawn` runs on the first poll, with `parent` active.
         let subtask = async { task::spawn(child_task(tracer.clone(), message.to_owned())).await };
-        let response = subtask.instrument(parent.clone()).await.unwrap();
+        let response = subtask.with_span(parent.clone()).await.unwrap();
         parent.finish();
         response
     }
@@ -527,7 +527,7 @@ mod subtask_span_propagation {
                 .unwrap();
             }
         };
-        subtask.instrument(parent.clone()).await;
+        subtask.with_span(parent.clone()).await;
         parent.finish();
 
         let spans = tracer.finished_spans();
@@ -544,7 +544,7 @@ mod subtask_span_propagation {
 mod stress {
     use std::collections::HashMap;
 
-    use opentracing_core::{Instrument, task};
+    use opentracing_core::{WithSpan, task};
 
     use super::*;
 
@@ -583,7 +583,7 @@ mod stress {
                     .span_builder(format!("request-{i}"))
                     .tag("request", i)
                     .start();
-                let handle = tokio::spawn(handle(tracer.clone(), i).instrument(span.clone()));
+                let handle = tokio::spawn(handle(tracer.clone(), i).with_span(span.clone()));
                 (handle, span)
             })
             .collect();

@@ -7,7 +7,7 @@
 //! use std::sync::Arc;
 //!
 //! use opentracing_core::reference::ReferenceTracer;
-//! use opentracing_core::{InMemoryRecorder, Instrument, Tracer, tags};
+//! use opentracing_core::{InMemoryRecorder, WithSpan, Tracer, tags};
 //! use reqwest_middleware::ClientBuilder;
 //! use tracing_reqwest::TracingMiddleware;
 //!
@@ -35,7 +35,7 @@
 //! let response = client
 //!     .get(format!("http://{addr}/inventory"))
 //!     .send()
-//!     .instrument(checkout.clone())
+//!     .with_span(checkout.clone())
 //!     .await?;
 //! let sent = response.text().await?;
 //! checkout.finish();

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use http::Extensions;
-use opentracing_core::{GlobalTracer, Instrument, SpanContext, Tracer, tags};
+use opentracing_core::{GlobalTracer, SpanContext, Tracer, WithSpan, tags};
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
 use tracing_tower::classify::{Classify, DefaultClassifier, Protocol, ResponseHead, Side};
@@ -155,7 +155,7 @@ where
                 .flatten(),
             protocol: Protocol::of(request.method(), request.headers()),
         };
-        match next.run(request, extensions).instrument(span).await {
+        match next.run(request, extensions).with_span(span).await {
             Ok(response) => Ok(self.on_response(response, guard, asked)),
             Err(error) => {
                 record_call_error(&guard, &self.urls, &error);

@@ -11,7 +11,7 @@ use axum::routing::get;
 use opentracing_core::propagation::{B3, Codec, Jaeger, OtHeaders, W3cTraceContext};
 use opentracing_core::reference::{Propagator, ReferenceTracer};
 use opentracing_core::{
-    FinishedSpan, InMemoryRecorder, Instrument, SpanContext, SpanId, TraceId, Tracer, logs, tags,
+    FinishedSpan, InMemoryRecorder, SpanContext, SpanId, TraceId, Tracer, WithSpan, logs, tags,
 };
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use reqwest_retry::RetryTransientMiddleware;
@@ -459,7 +459,7 @@ async fn a_thousand_concurrent_calls_each_under_its_own_span() {
                 client.get(url).send().await.unwrap().text().await.unwrap();
                 parent_id
             }
-            .instrument(parent),
+            .with_span(parent),
         );
     }
     let mut parents = std::collections::HashSet::new();
@@ -509,7 +509,7 @@ async fn trace_headers_and_baggage_go_only_to_listed_hosts() {
         let body = client
             .get(&url)
             .send()
-            .instrument(parent.clone())
+            .with_span(parent.clone())
             .await
             .unwrap()
             .text()

@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::fmt;
 
 use http::{HeaderMap, Request, Response, StatusCode};
-use opentracing_core::{Instrument, MockTracer, SpanContext, SpanId, TraceId, Tracer, logs, tags};
+use opentracing_core::{MockTracer, SpanContext, SpanId, TraceId, Tracer, WithSpan, logs, tags};
 use support::{only, str_tag, text};
 use tower::{Layer, ServiceExt, service_fn};
 use tracing_tower::{ClientTracingLayer, FINISH_REASON};
@@ -106,7 +106,7 @@ async fn the_active_span_is_the_parent() {
         .unwrap();
     client
         .oneshot(request)
-        .instrument(handler.clone())
+        .with_span(handler.clone())
         .await
         .unwrap();
     handler.finish();
@@ -130,7 +130,7 @@ async fn an_explicit_parent_in_the_extensions_wins() {
     let active = tracer.start_span("active");
     client
         .oneshot(request)
-        .instrument(active.clone())
+        .with_span(active.clone())
         .await
         .unwrap();
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use http::{Request, Response};
 use http_body_util::BodyExt;
 use opentracing_core::reference::ReferenceTracer;
-use opentracing_core::{FinishedSpan, InMemoryRecorder, Instrument, TraceId, Tracer};
+use opentracing_core::{FinishedSpan, InMemoryRecorder, TraceId, Tracer, WithSpan};
 use support::{hyper_client, serve};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -70,7 +70,7 @@ async fn every_span_has_the_right_parent_under_load() {
                 assert_eq!(body, "b");
                 drop(permit);
             }
-            .instrument(root.clone()),
+            .with_span(root.clone()),
         );
         drop(root);
         while tasks.try_join_next().is_some() {}

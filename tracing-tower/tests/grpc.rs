@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use opentracing_core::propagation::{B3, W3cTraceContext};
 use opentracing_core::reference::{Propagator, ReferenceTracer};
-use opentracing_core::{FinishedSpan, InMemoryRecorder, Instrument, MockTracer, Tracer, tags};
+use opentracing_core::{FinishedSpan, InMemoryRecorder, MockTracer, Tracer, WithSpan, tags};
 use shop::{Item, Shop, ShopClient};
 use support::str_tag;
 use tonic::transport::server::{TcpConnectInfo, TcpIncoming};
@@ -303,7 +303,7 @@ async fn w3c_and_b3_carry_the_trace_across_the_call() {
         let checkout = tracer.start_span("checkout");
         client(tracer.clone(), addr)
             .get(item("kiwi", Code::Ok))
-            .instrument(checkout.clone())
+            .with_span(checkout.clone())
             .await
             .unwrap();
         checkout.finish();
@@ -337,7 +337,7 @@ async fn a_thousand_concurrent_calls_on_one_channel_keep_their_parents() {
         calls.spawn(async move {
             let parent = tracer.start_span(format!("parent-{n}"));
             shop.get(item(&format!("item-{n}"), Code::Ok))
-                .instrument(parent.clone())
+                .with_span(parent.clone())
                 .await
                 .unwrap();
             parent.finish();

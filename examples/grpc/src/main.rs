@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use opentracing_core::reference::ReferenceTracer;
 use opentracing_core::view::WaterfallRecorder;
-use opentracing_core::{Instrument, Tracer};
+use opentracing_core::{Tracer, WithSpan};
 use tonic::transport::server::{TcpConnectInfo, TcpIncoming};
 use tonic::transport::{Channel, Server};
 use tonic_health::ServingStatus;
@@ -78,7 +78,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let status = client
         .clone()
         .check(asking("shop"))
-        .instrument(scenario.clone())
+        .with_span(scenario.clone())
         .await?;
     println!("   shop is {:?}", status.into_inner().status());
     finish(scenario).await;
@@ -88,7 +88,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let status = client
         .clone()
         .check(asking("payments"))
-        .instrument(scenario.clone())
+        .with_span(scenario.clone())
         .await
         .unwrap_err();
     println!("   {:?}: {}", status.code(), status.message());
@@ -99,15 +99,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut updates = client
         .clone()
         .watch(asking("shop"))
-        .instrument(scenario.clone())
+        .with_span(scenario.clone())
         .await?
         .into_inner();
     for status in [ServingStatus::NotServing, ServingStatus::Serving] {
-        let update = updates.message().instrument(scenario.clone()).await?;
+        let update = updates.message().with_span(scenario.clone()).await?;
         println!("   update: {:?}", update.map(|update| update.status()));
         reporter.set_service_status("shop", status).await;
     }
-    let update = updates.message().instrument(scenario.clone()).await?;
+    let update = updates.message().with_span(scenario.clone()).await?;
     println!("   update: {:?}", update.map(|update| update.status()));
     drop(updates);
     finish(scenario).await;
@@ -120,7 +120,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let ended = client
         .clone()
         .check(request)
-        .instrument(scenario.clone())
+        .with_span(scenario.clone())
         .await;
     println!("   ended: {:?}", ended.map_err(|status| status.code()));
     finish(scenario).await;

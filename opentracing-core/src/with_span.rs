@@ -1,4 +1,4 @@
-//! Making a span active across `.await`: the [`Instrument`] future wrapper.
+//! Making a span active across `.await`: the [`WithSpan`] future wrapper.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,10 +9,12 @@ use pin_project_lite::pin_project;
 use crate::scope::{self, ScopeManager};
 use crate::span::Span;
 
-/// Attaches a span to a future, so the span is active whenever the future runs.
+/// Attaches a span to a future, so the span is active whenever the future runs. Its names
+/// differ from `tracing::Instrument`'s (`instrument`, `in_current_span`), so a module can
+/// import both.
 ///
 /// ```
-/// use opentracing_core::{Instrument, MockTracer, Tracer};
+/// use opentracing_core::{WithSpan, MockTracer, Tracer};
 ///
 /// # futures_lite_block_on(async {
 /// let tracer = MockTracer::new();
@@ -22,43 +24,43 @@ use crate::span::Span;
 ///     let child = MockTracer::new().start_span("db query");
 ///     child.finish();
 /// };
-/// work.instrument(span.clone()).await;
+/// work.with_span(span.clone()).await;
 /// span.finish();
 /// # });
 /// # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
 /// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
 /// # }
 /// ```
-pub trait Instrument: Sized {
+pub trait WithSpan: Sized {
     /// Makes `span` active on every poll of this future. The span is not finished by the
     /// wrapper.
-    fn instrument(self, span: Span) -> Instrumented<Self> {
-        Instrumented { inner: self, span }
+    fn with_span(self, span: Span) -> Spanned<Self> {
+        Spanned { inner: self, span }
     }
 
     /// Carries the span active *now* into this future, for work that will run later or
     /// elsewhere (a spawned task, a queue). Without an active span this wraps a no-op span.
-    fn in_active_span(self) -> Instrumented<Self> {
+    fn with_active_span(self) -> Spanned<Self> {
         let span = ScopeManager::new().active_span().unwrap_or_default();
-        self.instrument(span)
+        self.with_span(span)
     }
 }
 
-impl<F: Future> Instrument for F {}
+impl<F: Future> WithSpan for F {}
 
 pin_project! {
     /// A future with a span that is active whenever it is polled; made by
-    /// [`Instrument::instrument`].
+    /// [`WithSpan::with_span`].
     #[derive(Clone, Debug)]
     #[must_use = "futures do nothing unless polled"]
-    pub struct Instrumented<F> {
+    pub struct Spanned<F> {
         #[pin]
         inner: F,
         span: Span,
     }
 }
 
-impl<F> Instrumented<F> {
+impl<F> Spanned<F> {
     /// The span.
     pub fn span(&self) -> &Span {
         &self.span
@@ -75,7 +77,7 @@ impl<F> Instrumented<F> {
     }
 }
 
-impl<F: Future> Future for Instrumented<F> {
+impl<F: Future> Future for Spanned<F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {

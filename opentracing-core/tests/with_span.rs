@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use opentracing_core::{Instrument, MockTracer, ReferenceType, Tracer, Value, in_span, tags, task};
+use opentracing_core::{MockTracer, ReferenceType, Tracer, Value, WithSpan, in_span, tags, task};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_instrumented_future_sees_its_span_on_every_poll() {
@@ -20,7 +20,7 @@ async fn an_instrumented_future_sees_its_span_on_every_poll() {
             }
             seen
         }
-        .instrument(span.clone())
+        .with_span(span.clone())
     };
     let seen = tokio::spawn(seen).await.unwrap();
     assert!(seen.iter().all(|&active| active));
@@ -50,7 +50,7 @@ async fn spawn_helpers_carry_the_active_span_on_purpose() {
         });
         (spawned, blocking, plain)
     }
-    .instrument(parent.clone())
+    .with_span(parent.clone())
     .await;
     spawned.await.unwrap();
     blocking.await.unwrap();
@@ -100,11 +100,28 @@ async fn spawn_follows_from_finishes_with_the_task() {
 async fn a_panicking_instrumented_task_marks_its_span() {
     let tracer = MockTracer::new();
     let span = tracer.start_span("doomed");
-    let result = tokio::spawn(async { panic!("handler bug") }.instrument(span.clone())).await;
+    let result = tokio::spawn(async { panic!("handler bug") }.with_span(span.clone())).await;
     assert!(result.unwrap_err().is_panic());
     span.finish();
     assert_eq!(
         tracer.finished_spans()[0].tag(tags::ERROR),
         Some(&Value::Bool(true))
     );
+}
+
+/// `tracing::Instrument` and ours extend every future: a module that imports both (common
+/// in axum code) compiles, and each wrapper does its part.
+#[tokio::test]
+async fn both_extensions_can_be_imported_together() {
+    use tracing::Instrument;
+
+    let tracer = MockTracer::new();
+    let span = tracer.start_span("request");
+    let expected = span.clone();
+    let seen = async move { tracer.active_span() == Some(expected) }
+        .with_span(span.clone())
+        .instrument(tracing::info_span!("request"))
+        .in_current_span()
+        .await;
+    assert!(seen);
 }
