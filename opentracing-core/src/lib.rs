@@ -119,6 +119,9 @@ pub mod report;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod task;
+#[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+pub mod tracing_bridge;
 #[cfg(feature = "view")]
 #[cfg_attr(docsrs, doc(cfg(feature = "view")))]
 pub mod view;

@@ -566,3 +566,45 @@ async fn a_grpc_call_is_named_tagged_and_classified() {
     let message = call.logs()[0].field(logs::MESSAGE).and_then(|v| v.as_str());
     assert_eq!(message, Some("NOT_FOUND: no pear"));
 }
+
+/// An `#[instrument]` function called from a traced handler: a child of the server span;
+/// the call it makes is its child and carries its context to the next service.
+#[tracing::instrument(skip(client))]
+async fn look_up(client: ClientWithMiddleware, addr: SocketAddr, user: u64) -> String {
+    let url = format!("http://{addr}/inventory");
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test]
+async fn instrumented_functions_join_the_trace_between_server_and_client() {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let recorder = Arc::new(InMemoryRecorder::new());
+    let tracer = tracer(&recorder, W3cTraceContext);
+    let bridge = opentracing_core::tracing_bridge::OpenTracingLayer::new(tracer.clone());
+    let _default = tracing::subscriber::set_default(tracing_subscriber::registry().with(bridge));
+    let inventory = traced_server(
+        tracer.clone(),
+        Router::new().route("/inventory", get(|| async { "3 left" })),
+    )
+    .await;
+    let calling = client(tracer.clone());
+    let front = traced_server(
+        tracer.clone(),
+        Router::new().route("/", get(move || look_up(calling.clone(), inventory, 42))),
+    )
+    .await;
+    let answer = reqwest::get(format!("http://{front}/")).await.unwrap();
+    assert_eq!(answer.text().await.unwrap(), "3 left");
+    let spans = spans(&recorder, 4).await;
+    let servers = named(&spans, "serve");
+    let look_up = &named(&spans, "look_up")[0];
+    let call = &named(&spans, "GET")[0];
+    let front = servers.iter().find(|s| s.parent_id().is_none()).unwrap();
+    let back = servers.iter().find(|s| s.parent_id().is_some()).unwrap();
+    assert_eq!(look_up.parent_id(), Some(front.context().span_id()));
+    assert_eq!(look_up.tag("user").and_then(|v| v.as_i64()), Some(42));
+    assert_eq!(call.parent_id(), Some(look_up.context().span_id()));
+    assert_eq!(back.parent_id(), Some(call.context().span_id()));
+    assert_eq!(back.context().trace_id(), front.context().trace_id());
+}

@@ -1,0 +1,201 @@
+//! The layer: `tracing` spans as OpenTracing spans, events as their logs.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use tracing_core::field::{Field, Visit};
+use tracing_core::span::{Attributes, Id, Record};
+use tracing_core::{Event, Level, Subscriber};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::scope::{Scope, ScopeManager};
+use crate::span::Span;
+use crate::tracer::Tracer;
+use crate::value::Value;
+use crate::{Key, tags};
+
+/// The log field that carries an event's level (`ERROR`, `WARN`, `INFO`, `DEBUG`, `TRACE`).
+pub const LEVEL: &str = "level";
+
+/// Makes `tracing` spans and events OpenTracing spans and logs of `tracer`; see the
+/// [module](super) docs.
+#[derive(Clone, Debug)]
+pub struct OpenTracingLayer<T> {
+    tracer: T,
+    errors_mark_spans: bool,
+}
+
+impl<T: Tracer> OpenTracingLayer<T> {
+    /// A layer that starts its spans with `tracer`.
+    pub fn new(tracer: T) -> Self {
+        Self {
+            tracer,
+            errors_mark_spans: true,
+        }
+    }
+
+    /// Whether an `ERROR` event tags its span `error=true` (it does by default).
+    #[must_use]
+    pub fn error_events_mark_spans(mut self, mark: bool) -> Self {
+        self.errors_mark_spans = mark;
+        self
+    }
+}
+
+/// A `tracing` span's OpenTracing span, kept in its extensions.
+struct Bridged(Span);
+
+thread_local! {
+    /// The activations of the `tracing` spans entered on this thread, the latest last.
+    static ENTERED: RefCell<Vec<(Id, Scope)>> = const { RefCell::new(Vec::new()) };
+}
+
+impl<S, T> Layer<S> for OpenTracingLayer<T>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    T: Tracer + 'static,
+{
+    fn on_new_span(&self, attributes: &Attributes<'_>, id: &Id, context: Context<'_, S>) {
+        let Some(span) = context.span(id) else {
+            return;
+        };
+        // The parent as this layer sees it: disabled spans are skipped.
+        let parent = span.scope().skip(1).find_map(|ancestor| {
+            let extensions = ancestor.extensions();
+            extensions.get::<Bridged>().and_then(|b| b.0.context())
+        });
+        let ours = self
+            .tracer
+            .span_builder(attributes.metadata().name())
+            .child_of(parent)
+            .start();
+        if ours.is_recording() {
+            attributes.record(&mut Tags(&ours));
+        }
+        span.extensions_mut().insert(Bridged(ours));
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, context: Context<'_, S>) {
+        if let Some(span) = bridged(&context, id).filter(Span::is_recording) {
+            values.record(&mut Tags(&span));
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, context: Context<'_, S>) {
+        let span = match context.event_span(event) {
+            Some(owner) => owner.extensions().get::<Bridged>().map(|b| b.0.clone()),
+            None => ScopeManager::new().active_span(),
+        };
+        let Some(span) = span.filter(Span::is_recording) else {
+            return;
+        };
+        let level = *event.metadata().level();
+        let mut fields = Fields(vec![(Key::from(LEVEL), Value::from(level.as_str()))]);
+        event.record(&mut fields);
+        span.log_kv(fields.0);
+        if level == Level::ERROR && self.errors_mark_spans {
+            span.set_tag(tags::ERROR, true);
+        }
+    }
+
+    fn on_enter(&self, id: &Id, context: Context<'_, S>) {
+        if let Some(span) = bridged(&context, id) {
+            let scope = ScopeManager::new().activate(span, false);
+            let _ = ENTERED.try_with(|entered| entered.borrow_mut().push((id.clone(), scope)));
+        }
+    }
+
+    fn on_exit(&self, id: &Id, _: Context<'_, S>) {
+        let scope = ENTERED
+            .try_with(|entered| {
+                let mut entered = entered.borrow_mut();
+                let at = entered.iter().rposition(|(entered, _)| entered == id)?;
+                Some(entered.remove(at).1)
+            })
+            .ok()
+            .flatten();
+        // Closed outside the borrow: closing may look at the active span.
+        drop(scope);
+    }
+
+    fn on_close(&self, id: Id, context: Context<'_, S>) {
+        let Some(span) = context.span(&id) else {
+            return;
+        };
+        let bridged = span.extensions_mut().remove::<Bridged>();
+        if let Some(Bridged(ours)) = bridged {
+            ours.finish();
+        }
+    }
+}
+
+/// The OpenTracing span of the `tracing` span `id`.
+fn bridged<S>(context: &Context<'_, S>, id: &Id) -> Option<Span>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let span = context.span(id)?;
+    let extensions = span.extensions();
+    extensions.get::<Bridged>().map(|bridged| bridged.0.clone())
+}
+
+/// Fields as tags of a span.
+struct Tags<'a>(&'a Span);
+
+impl Visit for Tags<'_> {
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.set_tag(field.name(), value);
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.set_tag(field.name(), value);
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.0.set_tag(field.name(), value);
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.set_tag(field.name(), value);
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.set_tag(field.name(), value.to_owned());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.0.set_tag(field.name(), format!("{value:?}"));
+    }
+}
+
+/// Fields as the fields of a log.
+struct Fields(Vec<(Key, Value)>);
+
+impl Visit for Fields {
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.push((field.name().into(), value.into()));
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.push((field.name().into(), value.into()));
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.0.push((field.name().into(), value.into()));
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.push((field.name().into(), value.into()));
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.push((field.name().into(), value.to_owned().into()));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.0
+            .push((field.name().into(), format!("{value:?}").into()));
+    }
+}
