@@ -149,6 +149,15 @@ async fn across_await_and_into_spawned_tasks() {
                 spawned_tracer.start_span("in a task").finish();
             }
             .in_current_span()
+            .with_subscriber_of(dispatch.clone()),
+        )
+        .await
+        .unwrap();
+        // Not carried into the task: a trace of its own.
+        tokio::spawn(
+            async {
+                tracing::info_span!("orphan").in_scope(|| {});
+            }
             .with_subscriber_of(dispatch),
         )
         .await
@@ -164,6 +173,9 @@ async fn across_await_and_into_spawned_tasks() {
     let spans = tracer.finished_spans();
     let handler = named(&spans, "handler");
     assert_eq!(handler.parent_id(), Some(root.context().unwrap().span_id()));
+    let orphan = named(&spans, "orphan");
+    assert_eq!(orphan.parent_id(), None);
+    assert_ne!(orphan.context().trace_id(), handler.context().trace_id());
     for child in ["after await", "in a task"] {
         assert_eq!(
             named(&spans, child).parent_id(),
