@@ -16,6 +16,7 @@ run -p tracing-tower --bench layer
 run -p tracing-reqwest --bench middleware
 run -p peer-benches --bench tracer
 run -p peer-benches --bench codecs
+run -p peer-benches --bench bridge
 
 # criterion prints the name on one line (or before "time:") and "time: [low median high]".
 echo
