@@ -18,6 +18,9 @@ cargo build --release -q -p peer-benches --bin grpc-server --bin load-server
 server=target/release/grpc-server
 source benches/servers.sh
 
+# `count` unary calls, one after another on one channel.
+drive() { "$server" drive "$1" "$2"; }
+
 target/release/load-server collector >"$work/collector.log" 2>&1 &
 pids+=($!)
 wait_listening "$work/collector.log"
@@ -26,20 +29,7 @@ collector=$started_addr
 printf '%-16s %16s %10s\n' mode "instructions/call" "ratio"
 bare=
 for mode in $MODES; do
-    valgrind --tool=callgrind --callgrind-out-file="$work/$mode.%p" \
-        "$server" "$mode" "$collector" >"$work/$mode.log" 2>&1 &
-    pid=$!
-    pids+=("$pid")
-    wait_listening "$work/$mode.log"
-    "$server" drive "$started_addr" 200       # warm up: the connection, buffers, statics
-    sleep 1                                   # let the reporter drain the warm-up
-    callgrind_control --zero "$pid" >/dev/null 2>&1
-    "$server" drive "$started_addr" "$CALLS"
-    sleep 1                                   # ... and the measured calls
-    callgrind_control --dump "$pid" >/dev/null 2>&1
-    kill "$pid"; wait "$pid" 2>/dev/null || true
-    total=$(awk '/^summary:|^totals:/ { print $2; exit }' "$work/$mode.$pid.1")
-    per_call=$((total / CALLS))
-    bare=${bare:-$per_call}
-    printf '%-16s %16d %10s\n' "$mode" "$per_call" "$(awk -v a="$per_call" -v b="$bare" 'BEGIN { printf "%.3f", a / b }')"
+    count_instructions "$mode" "$CALLS"
+    bare=${bare:-$per_unit}
+    awk -v m="$mode" -v n="$per_unit" -v b="$bare" 'BEGIN { printf "%-16s %16d %10.3f\n", m, n, n / b }'
 done

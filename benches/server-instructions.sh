@@ -44,21 +44,7 @@ collector=$started_addr
 printf '%-16s %16s %10s\n' mode "instructions/req" "ratio"
 bare=
 for mode in $MODES; do
-    valgrind --tool=callgrind --callgrind-out-file="$work/$mode.%p" \
-        "$server" "$mode" "$collector" >"$work/$mode.log" 2>&1 &
-    pid=$!
-    pids+=("$pid")
-    wait_listening "$work/$mode.log"
-    drive "$started_addr" 200                 # warm up: connections, buffers, lazy statics
-    sleep 1                                   # let batching exporters drain the warm-up
-    callgrind_control --zero "$pid" >/dev/null 2>&1
-    drive "$started_addr" "$REQUESTS"
-    sleep 1                                   # ... and the measured requests
-    callgrind_control --dump "$pid" >/dev/null 2>&1
-    kill "$pid"; wait "$pid" 2>/dev/null || true
-    # The dump taken on request (file suffix .1) holds the counts since the zeroing.
-    total=$(awk '/^summary:|^totals:/ { print $2; exit }' "$work/$mode.$pid.1")
-    per_request=$((total / REQUESTS))
-    bare=${bare:-$per_request}
-    awk -v m="$mode" -v n="$per_request" -v b="$bare" 'BEGIN { printf "%-16s %16d %10.3f\n", m, n, n / b }'
+    count_instructions "$mode" "$REQUESTS"
+    bare=${bare:-$per_unit}
+    awk -v m="$mode" -v n="$per_unit" -v b="$bare" 'BEGIN { printf "%-16s %16d %10.3f\n", m, n, n / b }'
 done
