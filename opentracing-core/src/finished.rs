@@ -268,17 +268,35 @@ impl FinishedSpan {
         latest_tags(&self.data.tags)
     }
 
-    /// Every tag as set, a repeated key once per setting: cheaper than [`tags`](Self::tags)
-    /// where repeats do not matter (size estimates).
-    #[cfg(feature = "reporter-plain")]
-    pub(crate) fn tags_as_set(&self) -> impl Iterator<Item = (&str, &Value)> + '_ {
-        self.data.tags.iter().map(|(k, v)| (&**k, v))
+    /// A cheap guess of the span's size, encoded or kept, for byte limits: its strings plus
+    /// room for what surrounds them (a tag set twice counts twice).
+    #[cfg(any(feature = "reporter-plain", feature = "view"))]
+    pub(crate) fn estimated_size(&self) -> usize {
+        const FIXED: usize = 400;
+        let field = |key: &str, value: &Value| key.len() + value.as_str().map_or(24, str::len) + 16;
+        let tags: usize = self
+            .data
+            .tags
+            .iter()
+            .map(|(key, value)| field(key, value))
+            .sum();
+        let logs: usize = self
+            .logs()
+            .iter()
+            .map(|log| 48 + log.fields().map(|(k, v)| field(k, v)).sum::<usize>())
+            .sum();
+        FIXED + self.operation_name().len() + tags + logs
     }
 
     /// The latest value of one tag.
     pub fn tag(&self, key: &str) -> Option<&Value> {
         let mut tags = self.data.tags.iter();
         tags.rfind(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Whether the span failed: its `error` tag is `true`.
+    pub fn is_error(&self) -> bool {
+        self.tag(crate::tags::ERROR).and_then(Value::as_bool) == Some(true)
     }
 
     /// The logs, in the order they were made.

@@ -86,6 +86,9 @@ mod peer;
 mod response;
 pub mod server;
 mod url;
+#[cfg(feature = "viewer")]
+#[cfg_attr(docsrs, doc(cfg(feature = "viewer")))]
+pub mod viewer;
 
 pub use body::TracedBody;
 pub use bound::MAX_TAG_VALUE_LEN;

@@ -237,7 +237,7 @@ impl Reporter {
             state.counters.dropped(DropReason::Shutdown, 1);
             return;
         }
-        let size = estimated_size(&span);
+        let size = span.estimated_size();
         let queued = state.queued_bytes.fetch_add(size, Ordering::AcqRel);
         if queued + size > handle.max_queue_bytes {
             state.queued_bytes.fetch_sub(size, Ordering::AcqRel);
@@ -704,25 +704,6 @@ impl<E: Encoder> Worker<E> {
         self.exports.abort_all();
         while self.exports.join_next().await.is_some() {}
     }
-}
-
-/// A cheap guess of a span's encoded size, for the byte limits: its strings plus room for
-/// the JSON around them (a tag set twice counts twice: it runs on the reporting thread).
-fn estimated_size(span: &FinishedSpan) -> usize {
-    const FIXED: usize = 400;
-    let field = |key: &str, value: &crate::value::Value| {
-        key.len() + value.as_str().map_or(24, str::len) + 16
-    };
-    let tags: usize = span
-        .tags_as_set()
-        .map(|(key, value)| field(key, value))
-        .sum();
-    let logs: usize = span
-        .logs()
-        .iter()
-        .map(|log| 48 + log.fields().map(|(k, v)| field(k, v)).sum::<usize>())
-        .sum();
-    FIXED + span.operation_name().len() + tags + logs
 }
 
 /// `duration` from now; far in the future when that cannot be told.

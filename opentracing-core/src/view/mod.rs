@@ -1,5 +1,10 @@
-//! Views of finished traces for people: a waterfall drawn in the terminal (feature `view`).
+//! Views of finished traces for people (feature `view`): a waterfall drawn in the terminal,
+//! and a bounded store of recent traces that the trace viewer page reads.
 
+mod store;
 mod waterfall;
 
-pub use waterfall::{WaterfallRecorder, render_trace};
+pub use store::{
+    Bucket, OperationBuckets, StoreLimits, StoreUsage, TraceFilter, TraceStore, TraceSummary,
+};
+pub use waterfall::{WaterfallRecorder, format_duration, render_trace, tree_order};

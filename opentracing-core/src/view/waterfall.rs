@@ -150,7 +150,7 @@ fn header(spans: &[FinishedSpan], length: Duration) -> String {
     let trace_id = spans[0].context().trace_id();
     let count = plural(spans.len(), "span");
     let mut line = format!("trace {trace_id} · {count} · {}", format_duration(length));
-    let errors = spans.iter().filter(|span| is_error(span)).count();
+    let errors = spans.iter().filter(|span| span.is_error()).count();
     if errors > 0 {
         line.push_str(" · ");
         line.push_str(&plural(errors, "error"));
@@ -159,8 +159,9 @@ fn header(spans: &[FinishedSpan], length: Duration) -> String {
 }
 
 /// The spans, each with its depth: roots by start time, each followed depth-first by its
-/// children by start time. Spans whose ids loop back on themselves are shown as roots.
-fn tree_order(spans: &[FinishedSpan]) -> Vec<(usize, &FinishedSpan)> {
+/// children by start time. Spans whose parent is not among them are roots; spans whose ids
+/// loop back on themselves are shown as roots too.
+pub fn tree_order(spans: &[FinishedSpan]) -> Vec<(usize, &FinishedSpan)> {
     let mut spans: Vec<&FinishedSpan> = spans.iter().collect();
     spans.sort_by_key(|span| span.start_time());
     let ids: HashSet<SpanId> = spans.iter().map(|span| span.context().span_id()).collect();
@@ -245,8 +246,8 @@ impl Axis {
     }
 }
 
-/// `850µs`, `12.3ms` or `1.20s`.
-fn format_duration(duration: Duration) -> String {
+/// A duration as the views show it: `850µs`, `12.3ms` or `1.20s`.
+pub fn format_duration(duration: Duration) -> String {
     if duration < Duration::from_millis(1) {
         format!("{}µs", duration.as_micros())
     } else if duration < Duration::from_secs(1) {
@@ -259,12 +260,8 @@ fn format_duration(duration: Duration) -> String {
 /// The HTTP status code, if tagged, and `ERROR` if the span failed.
 fn status(span: &FinishedSpan) -> String {
     let code = span.tag(tags::HTTP_STATUS_CODE).map(Value::to_string);
-    let error = is_error(span).then(|| "ERROR".to_owned());
+    let error = span.is_error().then(|| "ERROR".to_owned());
     code.into_iter().chain(error).collect::<Vec<_>>().join(" ")
-}
-
-fn is_error(span: &FinishedSpan) -> bool {
-    span.tag(tags::ERROR).and_then(Value::as_bool) == Some(true)
 }
 
 /// `1 span`, `2 spans`.
