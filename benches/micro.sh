@@ -13,6 +13,7 @@ run() { echo "==> cargo bench $*" >&2; cargo bench -q "$@" 2>/dev/null | tee -a 
 run -p opentracing-core --features mock --bench core
 run -p opentracing-core --features reporter --bench report
 run -p tracing-tower --bench layer
+run -p tracing-tower --features viewer --bench viewer
 run -p tracing-reqwest --bench middleware
 run -p peer-benches --bench tracer
 run -p peer-benches --bench codecs

@@ -183,11 +183,16 @@ async fn connect(driver: &Driver, chromium: &PathBuf) -> Client {
 }
 
 async fn texts(client: &Client, css: &str) -> Vec<String> {
+    try_texts(client, css).await.unwrap()
+}
+
+/// The texts of the elements `css` selects; an error while the page changes under it.
+async fn try_texts(client: &Client, css: &str) -> Result<Vec<String>, fantoccini::error::CmdError> {
     let mut texts = Vec::new();
-    for element in client.find_all(Locator::Css(css)).await.unwrap() {
-        texts.push(element.text().await.unwrap());
+    for element in client.find_all(Locator::Css(css)).await? {
+        texts.push(element.text().await?);
     }
-    texts
+    Ok(texts)
 }
 
 /// Waits (up to 10 s) for the texts of `css` to be `expected`, as a page opened by a click
@@ -195,9 +200,12 @@ async fn texts(client: &Client, css: &str) -> Vec<String> {
 async fn eventually(client: &Client, css: &str, expected: &[&str]) {
     let started = Instant::now();
     loop {
-        let found = texts(client, css).await;
-        if found == expected || started.elapsed() > Duration::from_secs(10) {
-            assert_eq!(found, expected, "{css}");
+        // Elements of the page being left go stale: read again.
+        let found = try_texts(client, css).await;
+        if found.as_ref().is_ok_and(|found| found == expected)
+            || started.elapsed() > Duration::from_secs(10)
+        {
+            assert_eq!(found.unwrap(), expected, "{css}");
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -5,7 +5,8 @@
 //! middleware. A short scripted scenario drives them, and every trace is drawn as a
 //! waterfall in the terminal. Set `OTEL_EXPORTER_OTLP_ENDPOINT` (for example
 //! `http://127.0.0.1:4318`) or `OTEL_EXPORTER_ZIPKIN_ENDPOINT` (for example
-//! `http://127.0.0.1:9411/api/v2/spans`) to export the spans there too.
+//! `http://127.0.0.1:9411/api/v2/spans`) to export the spans there too. With `--serve`, the
+//! trace viewer shows the traces at `/debug/traces/` on the frontend.
 #![allow(clippy::print_stdout)]
 
 use std::net::SocketAddr;
@@ -20,11 +21,12 @@ use opentracing_core::config::EnvConfig;
 use opentracing_core::propagation::B3;
 use opentracing_core::reference::{Propagator, ReferenceTracer};
 use opentracing_core::report::Executor;
-use opentracing_core::view::WaterfallRecorder;
+use opentracing_core::view::{TraceStore, WaterfallRecorder};
 use opentracing_core::{Fanout, InMemoryRecorder, Recorder, Tracer, tags};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use tracing_axum::{ActiveSpan, RouterExt};
 use tracing_reqwest::TracingMiddleware;
+use tracing_tower::viewer::TraceViewer;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -33,8 +35,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reporter = config.start_reporter(Executor::OwnThread)?;
     let waterfall = Arc::new(WaterfallRecorder::stdout());
     let kept = Arc::new(InMemoryRecorder::new());
-    // Every span to the summary, the reporter if any, and the waterfall.
-    let mut all = Fanout::new().with(kept.clone());
+    let store = Arc::new(TraceStore::default());
+    // Every span to the summary, the trace viewer's store, the reporter if any, and the
+    // waterfall.
+    let mut all = Fanout::new().with(kept.clone()).with(store.clone());
     if let Some(reporter) = &reporter {
         all = all.with(Arc::new(reporter.clone()));
     }
@@ -45,11 +49,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = ClientBuilder::new(reqwest::Client::new())
         .with(TracingMiddleware::new(frontend_tracer.clone()))
         .build();
-    let frontend = serve_on_loopback(frontend_app(frontend_tracer, client, backend)).await?;
+    // The trace viewer beside the frontend's routes, untraced itself.
+    let frontend_app = frontend_app(frontend_tracer, client, backend)
+        .nest_service("/debug/traces", TraceViewer::new(store));
+    let frontend = serve_on_loopback(frontend_app).await?;
     println!("frontend on http://{frontend}, backend on http://{backend}\n");
 
     if serve {
         println!("try: curl http://{frontend}/checkout   (Ctrl-C to stop)");
+        println!("traces: http://{frontend}/debug/traces/");
         tokio::signal::ctrl_c().await?;
     } else {
         run_scenario(frontend, &waterfall).await?;

@@ -2,9 +2,12 @@
 //! trace filed under its root operation in a bucket by duration or error, the routine ones
 //! given up first when the store is full.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use crate::finished::FinishedSpan;
@@ -136,6 +139,10 @@ impl StoreLimits {
 /// error. Each operation keeps at most `traces_per_bucket` traces per bucket; past the
 /// store's trace or byte bound, traces of the lowest bucket go first, oldest first.
 ///
+/// Recording hands the span to the store's own thread, which files it: a reader sees every
+/// span recorded before it asked (waiting up to 200 ms for the thread). Spans arriving
+/// while 8 192 already wait are refused and counted.
+///
 /// ```
 /// use std::sync::Arc;
 /// use opentracing_core::Tracer;
@@ -150,8 +157,29 @@ impl StoreLimits {
 /// ```
 pub struct TraceStore {
     limits: StoreLimits,
-    state: Mutex<State>,
+    filer: Arc<Filer>,
+    /// Spans on their way to the filing thread.
+    incoming: SyncSender<(FinishedSpan, usize)>,
+    sent: AtomicU64,
+    /// Spans refused because the queue was full.
+    refused: AtomicU64,
 }
+
+/// What the store's thread shares with readers: the traces, and how many spans it has
+/// filed (readers wait until it has filed what was sent before they read).
+struct Filer {
+    state: Mutex<State>,
+    filed: Condvar,
+}
+
+/// Spans waiting for the filing thread; past it, spans are refused and counted.
+const INCOMING: usize = 8192;
+
+/// The most spans filed under one hold of the lock: readers get their turn.
+const BATCH: usize = 256;
+
+/// How long a reader waits for spans recorded before it to be filed.
+const READ_WAIT: Duration = Duration::from_millis(200);
 
 /// One trace as listed: what the list page shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -212,16 +240,33 @@ pub struct StoreUsage {
     pub bytes: usize,
     /// Traces given up to stay within the limits.
     pub evicted_traces: u64,
-    /// Spans not kept: past a trace's span limit, or larger than the byte limit.
+    /// Spans not kept: past a trace's span limit, larger than the byte limit, or arriving
+    /// while the store's queue was full.
     pub refused_spans: u64,
 }
 
 impl TraceStore {
-    /// An empty store with these limits.
+    /// An empty store with these limits, and its thread, which files the spans recorded
+    /// (`trace-store`, ending with the store).
     pub fn new(limits: StoreLimits) -> Self {
+        let filer = Arc::new(Filer {
+            state: Mutex::default(),
+            filed: Condvar::new(),
+        });
+        let (incoming, spans) = std::sync::mpsc::sync_channel(INCOMING);
+        let thread_filer = filer.clone();
+        let thread_limits = limits.clone();
+        // Without its thread (the system refused one) the queue is closed: every span is
+        // counted as refused.
+        let _ = std::thread::Builder::new()
+            .name("trace-store".into())
+            .spawn(move || thread_filer.run(&spans, &thread_limits));
         Self {
             limits,
-            state: Mutex::default(),
+            filer,
+            incoming,
+            sent: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
         }
     }
 
@@ -252,17 +297,16 @@ impl TraceStore {
     /// Each root operation with its traces per bucket, by name.
     pub fn operations(&self) -> Vec<OperationBuckets> {
         let state = self.state();
-        let mut counts: BTreeMap<&str, [usize; 6]> = BTreeMap::new();
-        for ((operation, bucket), traces) in &state.by_bucket {
-            counts.entry(operation).or_default()[*bucket as usize] += traces.len();
-        }
-        counts
-            .into_iter()
-            .map(|(operation, counts)| OperationBuckets {
-                operation: operation.to_owned(),
-                counts,
+        let mut operations: Vec<OperationBuckets> = state
+            .operations
+            .iter()
+            .map(|(operation, shelves)| OperationBuckets {
+                operation: operation.to_string(),
+                counts: shelves.each_ref().map(|shelf| shelf.live),
             })
-            .collect()
+            .collect();
+        operations.sort_by(|a, b| a.operation.cmp(&b.operation));
+        operations
     }
 
     /// What it holds now.
@@ -273,12 +317,21 @@ impl TraceStore {
             spans: state.traces.values().map(|trace| trace.spans.len()).sum(),
             bytes: state.bytes,
             evicted_traces: state.evicted_traces,
-            refused_spans: state.refused_spans,
+            refused_spans: state.refused_spans + self.refused.load(Ordering::Relaxed),
         }
     }
 
+    /// The state, once the spans recorded before this call are filed (or `READ_WAIT` has
+    /// passed).
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        let sent = self.sent.load(Ordering::Acquire);
+        let state = lock(&self.filer.state);
+        let (state, _) = self
+            .filer
+            .filed
+            .wait_timeout_while(state, READ_WAIT, |state| state.received < sent)
+            .unwrap_or_else(PoisonError::into_inner);
+        state
     }
 }
 
@@ -301,7 +354,14 @@ impl fmt::Debug for TraceStore {
 impl Recorder for TraceStore {
     fn record(&self, span: FinishedSpan) {
         let size = span.estimated_size();
-        self.state().add(span, size, &self.limits);
+        match self.incoming.try_send((span, size)) {
+            Ok(()) => {
+                self.sent.fetch_add(1, Ordering::Release);
+            }
+            Err(_) => {
+                self.refused.fetch_add(1, Ordering::Relaxed);
+            }
+        }
     }
 
     fn supports_shared_spans(&self) -> bool {
@@ -309,16 +369,41 @@ impl Recorder for TraceStore {
     }
 }
 
-/// The traces, and two indexes over them for giving traces up.
+impl Filer {
+    /// Files spans as they come, up to a batch at a time, until the store is gone.
+    fn run(&self, spans: &Receiver<(FinishedSpan, usize)>, limits: &StoreLimits) {
+        while let Ok(first) = spans.recv() {
+            let mut state = lock(&self.state);
+            let mut next = Some(first);
+            let mut batch = 0;
+            while let Some((span, size)) = next {
+                state.add(span, size, limits);
+                state.received += 1;
+                batch += 1;
+                next = (batch < BATCH).then(|| spans.try_recv().ok()).flatten();
+            }
+            drop(state);
+            self.filed.notify_all();
+        }
+    }
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The traces, and the queues that say which to give up.
 #[derive(Default)]
 struct State {
-    traces: HashMap<TraceId, StoredTrace>,
-    /// Every filed trace by (bucket, age): the first is the one to give up.
-    by_rank: BTreeMap<(Bucket, u64), TraceId>,
-    /// Every filed trace by (root operation, bucket), then age.
-    by_bucket: HashMap<(Arc<str>, Bucket), BTreeMap<u64, TraceId>>,
+    /// Spans taken from the incoming queue, kept or not.
+    received: u64,
+    traces: foldhash::HashMap<TraceId, StoredTrace>,
+    /// Every trace's filing, per bucket, oldest first: the front of the lowest goes first.
+    by_bucket: [Filings; 6],
+    /// The same per root operation, for its share of each bucket.
+    operations: foldhash::HashMap<Arc<str>, [Filings; 6]>,
     bytes: usize,
-    next_age: u64,
+    next_filing: u64,
     evicted_traces: u64,
     refused_spans: u64,
 }
@@ -326,112 +411,242 @@ struct State {
 impl State {
     fn add(&mut self, span: FinishedSpan, size: usize, limits: &StoreLimits) {
         let trace_id = span.context().trace_id();
-        let full = self
-            .traces
-            .get(&trace_id)
-            .is_some_and(|trace| trace.spans.len() >= limits.max_spans_per_trace);
+        let known = self.traces.get(&trace_id);
+        let full = known.is_some_and(|trace| trace.spans.len() >= limits.max_spans_per_trace);
         if full || size > limits.max_bytes {
             self.refused_spans += 1;
             return;
         }
+        let names_operation = known.is_none_or(|trace| trace.named_by(&span));
         while self.bytes + size > limits.max_bytes && self.evict_lowest(trace_id) {}
         if self.bytes + size > limits.max_bytes {
             // Only this trace is left, and it is as large as the store may be.
             self.refused_spans += 1;
             return;
         }
-        let age = self.next_age;
-        let trace = self
-            .traces
-            .entry(trace_id)
-            .or_insert_with(|| StoredTrace::new(age, &span));
-        if trace.age == age {
-            self.next_age += 1;
-        }
-        let filed_before = (!trace.spans.is_empty()).then(|| trace.filed());
-        trace.push(span, size);
-        let filed = trace.filed();
-        let age = trace.age;
+        let operation = names_operation.then(|| self.intern(span.operation_name()));
         self.bytes += size;
-        if filed_before.as_ref() != Some(&filed) {
-            if let Some(before) = filed_before {
-                self.unfile(&before, age);
+        let trace = match self.traces.entry(trace_id) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                let operation = operation
+                    .clone()
+                    .unwrap_or_else(|| span.operation_name().into());
+                entry.insert(StoredTrace::new(operation, &span))
             }
-            self.by_rank.insert((filed.1, age), trace_id);
-            let bucket = self.by_bucket.entry(filed.clone()).or_default();
-            bucket.insert(age, trace_id);
-            if bucket.len() > limits.traces_per_bucket {
-                let oldest = bucket.values().copied().find(|id| *id != trace_id);
-                if let Some(oldest) = oldest {
-                    self.evict(oldest);
-                }
+        };
+        if let Some(operation) = operation {
+            trace.operation = operation;
+        }
+        trace.push(span, size);
+        let bucket = trace.bucket();
+        let moved = trace.filed.as_ref().is_none_or(|(operation, filed)| {
+            !Arc::ptr_eq(operation, &trace.operation) || *filed != bucket
+        });
+        if moved {
+            let filing = self.next_filing;
+            self.next_filing += 1;
+            trace.filing = filing;
+            let operation = trace.operation.clone();
+            if let Some((before, bucket)) = trace.filed.replace((operation.clone(), bucket)) {
+                self.unfile(&before, bucket);
             }
+            self.file(trace_id, filing, operation, bucket, limits);
         }
         while self.traces.len() > limits.max_traces && self.evict_lowest(trace_id) {}
     }
 
-    /// Gives up the lowest-ranked, oldest trace other than `keep`; `false` if there is none.
-    fn evict_lowest(&mut self, keep: TraceId) -> bool {
-        let lowest = self.by_rank.values().copied().find(|id| *id != keep);
-        lowest.map(|id| self.evict(id)).is_some()
-    }
-
-    fn evict(&mut self, trace_id: TraceId) {
-        if let Some(trace) = self.traces.remove(&trace_id) {
-            self.bytes -= trace.bytes;
-            self.unfile(&trace.filed(), trace.age);
-            self.evicted_traces += 1;
+    /// The operation name shared with the traces already filed under it.
+    fn intern(&self, name: &str) -> Arc<str> {
+        match self.operations.get_key_value(name) {
+            Some((operation, _)) => operation.clone(),
+            None => name.into(),
         }
     }
 
-    fn unfile(&mut self, (operation, bucket): &(Arc<str>, Bucket), age: u64) {
-        self.by_rank.remove(&(*bucket, age));
-        let key = (operation.clone(), *bucket);
-        if let Some(traces) = self.by_bucket.get_mut(&key) {
-            traces.remove(&age);
-            if traces.is_empty() {
-                self.by_bucket.remove(&key);
+    /// Files a trace under its operation and bucket; past the operation's share of the
+    /// bucket, its oldest there goes.
+    fn file(
+        &mut self,
+        trace_id: TraceId,
+        filing: u64,
+        operation: Arc<str>,
+        bucket: Bucket,
+        limits: &StoreLimits,
+    ) {
+        let index = bucket as usize;
+        self.by_bucket[index].push(trace_id, filing, &self.traces);
+        let shelf = &mut self.operations.entry(operation).or_default()[index];
+        shelf.push(trace_id, filing, &self.traces);
+        let mut over = Vec::new();
+        while shelf.live > limits.traces_per_bucket {
+            match shelf.pop_current(&self.traces, trace_id) {
+                Some(oldest) => {
+                    // Given up below, which counts it off the shelf.
+                    shelf.live -= 1;
+                    over.push(oldest);
+                }
+                None => break,
+            }
+        }
+        for oldest in over {
+            self.evict_filed(oldest, false);
+        }
+    }
+
+    /// Counts a trace off its bucket and its operation's shelf.
+    fn unfile(&mut self, operation: &Arc<str>, bucket: Bucket) {
+        let index = bucket as usize;
+        self.by_bucket[index].live -= 1;
+        self.unshelve(operation, index);
+    }
+
+    fn unshelve(&mut self, operation: &Arc<str>, index: usize) {
+        if let Some(shelves) = self.operations.get_mut(operation) {
+            shelves[index].live -= 1;
+            if shelves.iter().all(|shelf| shelf.live == 0) {
+                self.operations.remove(operation);
             }
         }
     }
+
+    /// Gives up the oldest trace of the lowest bucket other than `keep`; `false` if there
+    /// is none.
+    fn evict_lowest(&mut self, keep: TraceId) -> bool {
+        let found = self
+            .by_bucket
+            .iter_mut()
+            .find_map(|filings| filings.pop_current(&self.traces, keep));
+        match found {
+            Some(trace_id) => {
+                self.evict_filed(trace_id, true);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Gives up a trace whose filing was just taken off its bucket's queue (`from_bucket`)
+    /// or its shelf.
+    fn evict_filed(&mut self, trace_id: TraceId, from_bucket: bool) {
+        let Some(trace) = self.traces.remove(&trace_id) else {
+            return;
+        };
+        self.bytes -= trace.bytes;
+        self.evicted_traces += 1;
+        if let Some((operation, bucket)) = &trace.filed {
+            let index = *bucket as usize;
+            self.by_bucket[index].live -= 1;
+            if from_bucket {
+                self.unshelve(operation, index);
+            } else if self
+                .operations
+                .get(operation)
+                .is_some_and(|shelves| shelves.iter().all(|shelf| shelf.live == 0))
+            {
+                self.operations.remove(operation);
+            }
+        }
+    }
+}
+
+/// Filings of traces, oldest first, and how many are still current. A trace filed again or
+/// given up leaves a stale entry, skipped when met and swept once they outnumber the rest.
+#[derive(Default)]
+struct Filings {
+    queue: VecDeque<(TraceId, u64)>,
+    live: usize,
+}
+
+impl Filings {
+    fn push(
+        &mut self,
+        trace_id: TraceId,
+        filing: u64,
+        traces: &foldhash::HashMap<TraceId, StoredTrace>,
+    ) {
+        if self.queue.len() > 2 * self.live + 16 {
+            self.queue
+                .retain(|(id, filing)| is_current(traces, *id, *filing));
+        }
+        self.queue.push_back((trace_id, filing));
+        self.live += 1;
+    }
+
+    /// Takes the oldest current filing of a trace other than `keep` off the queue (the
+    /// caller counts it off `live`); stale ones before it go too.
+    fn pop_current(
+        &mut self,
+        traces: &foldhash::HashMap<TraceId, StoredTrace>,
+        keep: TraceId,
+    ) -> Option<TraceId> {
+        while let Some(&(trace_id, filing)) = self.queue.front() {
+            if !is_current(traces, trace_id, filing) {
+                self.queue.pop_front();
+            } else if trace_id == keep {
+                let later = self
+                    .queue
+                    .iter()
+                    .skip(1)
+                    .position(|(id, filing)| *id != keep && is_current(traces, *id, *filing))?;
+                return self.queue.remove(later + 1).map(|(id, _)| id);
+            } else {
+                self.queue.pop_front();
+                return Some(trace_id);
+            }
+        }
+        None
+    }
+}
+
+fn is_current(
+    traces: &foldhash::HashMap<TraceId, StoredTrace>,
+    trace_id: TraceId,
+    filing: u64,
+) -> bool {
+    traces
+        .get(&trace_id)
+        .is_some_and(|trace| trace.filing == filing)
 }
 
 /// One kept trace.
 struct StoredTrace {
     spans: Vec<FinishedSpan>,
     bytes: usize,
-    /// When its first span arrived, as a count of traces seen before it.
-    age: u64,
     /// Its root operation: of its first span without a parent, else of its earliest span.
     operation: Arc<str>,
     has_root: bool,
     start: SystemTime,
     end: SystemTime,
     errors: usize,
+    /// Where it is filed, and the number of that filing.
+    filed: Option<(Arc<str>, Bucket)>,
+    filing: u64,
 }
 
 impl StoredTrace {
-    fn new(age: u64, first: &FinishedSpan) -> Self {
+    fn new(operation: Arc<str>, first: &FinishedSpan) -> Self {
         Self {
             spans: Vec::new(),
             bytes: 0,
-            age,
-            operation: first.operation_name().into(),
+            operation,
             has_root: false,
             start: first.start_time(),
             end: first.finish_time(),
             errors: 0,
+            filed: None,
+            filing: 0,
         }
     }
 
+    /// Whether `span`, about to be added, names the trace's operation: the first root, or
+    /// an earlier span while there is no root.
+    fn named_by(&self, span: &FinishedSpan) -> bool {
+        !self.has_root && (span.parent_id().is_none() || span.start_time() < self.start)
+    }
+
     fn push(&mut self, span: FinishedSpan, size: usize) {
-        let is_root = span.parent_id().is_none();
-        if is_root && !self.has_root {
-            self.has_root = true;
-            self.operation = span.operation_name().into();
-        } else if !self.has_root && span.start_time() < self.start {
-            self.operation = span.operation_name().into();
-        }
+        self.has_root |= span.parent_id().is_none();
         self.start = self.start.min(span.start_time());
         self.end = self.end.max(span.finish_time());
         self.errors += usize::from(span.is_error());
@@ -439,16 +654,12 @@ impl StoredTrace {
         self.spans.push(span);
     }
 
-    fn duration(&self) -> Duration {
-        self.end.duration_since(self.start).unwrap_or_default()
+    fn bucket(&self) -> Bucket {
+        Bucket::of(self.duration(), self.errors > 0)
     }
 
-    /// Where it is filed: its root operation and bucket.
-    fn filed(&self) -> (Arc<str>, Bucket) {
-        (
-            self.operation.clone(),
-            Bucket::of(self.duration(), self.errors > 0),
-        )
+    fn duration(&self) -> Duration {
+        self.end.duration_since(self.start).unwrap_or_default()
     }
 
     fn services(&self) -> Vec<String> {
@@ -486,7 +697,7 @@ impl StoredTrace {
             duration: self.duration(),
             spans: self.spans.len(),
             errors: self.errors,
-            bucket: Bucket::of(self.duration(), self.errors > 0),
+            bucket: self.bucket(),
         }
     }
 }

@@ -233,8 +233,8 @@ pub struct Jaeger {
 }
 
 impl Jaeger {
-    /// Starts it and waits for its query API; `None` when it is not installed and not
-    /// required.
+    /// Starts it and waits for its health check and query API; `None` when it is not
+    /// installed and not required.
     pub async fn start() -> Option<Self> {
         let in_go = home().join("go/bin/jaeger");
         let install = "in a scratch Go module, `go get -tool \
@@ -258,6 +258,10 @@ impl Jaeger {
             dir,
             Command::new(binary).arg("--config").arg(&config),
         );
+        // Its health check, then the query API the tests read.
+        process
+            .wait_healthy(&format!("http://127.0.0.1:{health}/status"))
+            .await;
         process
             .wait_healthy(&format!("http://127.0.0.1:{query}/api/services"))
             .await;
