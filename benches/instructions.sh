@@ -13,7 +13,7 @@ cargo build -q --release -p peer-benches --example instructions
 bin=target/release/examples/instructions
 n=${N:-20000}
 "$bin" otlp-bytes 1
-for work in span span-floor otel-span noop span-report span-store w3c-inject w3c-extract otel-w3c-inject otel-w3c-extract \
+for work in span span-floor otel-span noop span-report span-store bridge-registry bridge-ours bridge-otel w3c-inject w3c-extract otel-w3c-inject otel-w3c-extract \
     tracestate-extract otel-tracestate-extract baggage-inject baggage-extract otel-baggage-inject otel-baggage-extract \
     b3-inject b3-extract otel-b3-inject otel-b3-extract jaeger-inject jaeger-extract \
     otel-jaeger-inject otel-jaeger-extract zipkin-encode \

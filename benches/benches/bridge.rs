@@ -14,21 +14,8 @@ use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentracing_core::Discard;
 use opentracing_core::reference::ReferenceTracer;
 use opentracing_core::tracing_bridge::OpenTracingLayer;
-use peer_benches::DiscardProcessor;
+use peer_benches::{DiscardProcessor, instrumented_call};
 use tracing_subscriber::layer::SubscriberExt;
-
-/// The work: what an `#[instrument]` function with four arguments and one event does.
-fn instrumented_call() {
-    let span = tracing::info_span!(
-        "load_cart",
-        user = 42_u64,
-        region = "eu-west-1",
-        cached = false,
-        ratio = 0.5
-    );
-    let _entered = span.enter();
-    tracing::info!(items = 3, "cart loaded");
-}
 
 fn bridges(c: &mut Criterion) {
     let mut group = c.benchmark_group("instrumented span, 4 fields, 1 event");

@@ -14,11 +14,13 @@ use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use opentracing_core::propagation::{B3, Codec, Jaeger, W3cBaggage, W3cTraceContext};
 use opentracing_core::reference::ReferenceTracer;
 use opentracing_core::report::{Encoder as _, Executor, Otlp, OtlpProtocol, Reporter, ZipkinJson};
+use opentracing_core::tracing_bridge::OpenTracingLayer;
 use opentracing_core::view::TraceStore;
 use opentracing_core::{Baggage, Discard, FinishedSpan, InMemoryRecorder, Tracer, tags};
 use opentracing_core::{SpanContext, SpanId, TraceId};
 use peer_benches::{
-    DiscardProcessor, app, jaeger_peer, otlp_peer, sdk_span_life, span_floor, span_life,
+    DiscardProcessor, app, instrumented_call, jaeger_peer, otlp_peer, sdk_span_life, span_floor,
+    span_life,
 };
 
 /// Injects into a fresh header map.
@@ -208,7 +210,23 @@ fn main() {
     let traced = app()
         .layer(tracing_axum::layer_with(reference.clone()))
         .with_state(());
+    // The bridge modes' subscriber, this thread's default while measured.
+    let _subscriber = {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        let registry = tracing_subscriber::registry();
+        match work.as_str() {
+            "bridge-registry" => Some(tracing::subscriber::set_default(registry)),
+            "bridge-ours" => Some(tracing::subscriber::set_default(
+                registry.with(OpenTracingLayer::new(reference.clone())),
+            )),
+            "bridge-otel" => Some(tracing::subscriber::set_default(
+                registry.with(tracing_opentelemetry::layer().with_tracer(sdk.clone())),
+            )),
+            _ => None,
+        }
+    };
     let op: Box<dyn Fn()> = match work.as_str() {
+        "bridge-registry" | "bridge-ours" | "bridge-otel" => Box::new(instrumented_call),
         "axum-bare" => Box::new(|| request(&runtime, &bare)),
         "axum-ours" => Box::new(|| request(&runtime, &traced)),
         "axum-store" => {

@@ -74,6 +74,20 @@ pub fn span_life(tracer: &impl Tracer) {
     span.finish();
 }
 
+/// What an `#[instrument]` function with four arguments and one event does to the current
+/// `tracing` subscriber: a span with four fields, entered, an event, closed.
+pub fn instrumented_call() {
+    let span = tracing::info_span!(
+        "load_cart",
+        user = 42_u64,
+        region = "eu-west-1",
+        cached = false,
+        ratio = 0.5
+    );
+    let _entered = span.enter();
+    tracing::info!(items = 3, "cart loaded");
+}
+
 /// The same four things recorded on an OpenTelemetry SDK span (the kind is a field there).
 pub fn sdk_span_life(sdk: &SdkTracer) {
     let mut span = sdk

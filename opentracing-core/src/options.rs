@@ -160,9 +160,15 @@ impl SpanOptions {
         self.service_name = Some(service_name);
     }
 
+    /// Adds a tag, in place: for options filled by a visitor.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn push_tag(&mut self, key: Key, value: Value) {
+        self.tags.push((key, value));
+    }
+
     /// Adds a reference; `first` puts it before the others (an explicit parent). A bare
     /// decision is not a reference: it becomes the parent decision.
-    fn push_reference(
+    pub(crate) fn push_reference(
         &mut self,
         kind: ReferenceType,
         referenced: impl IntoReferenced,

@@ -270,3 +270,47 @@ fn log_lines_carry_the_active_spans_ids_in_text_and_json() {
         }
     }
 }
+
+/// The compatibility harness on the reference tracer while the bridge into it is the
+/// thread's `tracing` subscriber. (The scope checks expect no span active around them, so
+/// they run outside any `tracing` span.)
+#[cfg(all(feature = "harness", feature = "reference"))]
+mod harness_with_the_bridge {
+    use std::sync::Arc;
+
+    use opentracing_core::InMemoryRecorder;
+    use opentracing_core::harness::{ApiCheck, ScopeCheck};
+    use opentracing_core::reference::ReferenceTracer;
+    use opentracing_core::tracing_bridge::OpenTracingLayer;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    fn tracer() -> ReferenceTracer {
+        ReferenceTracer::new("harness", Arc::new(InMemoryRecorder::new()))
+    }
+
+    fn bridge() -> impl tracing::Subscriber + Send + Sync {
+        tracing_subscriber::registry().with(OpenTracingLayer::new(tracer()))
+    }
+
+    /// Runs a scope check with the bridge installed.
+    fn with_the_bridge(check: &dyn Fn()) {
+        tracing::subscriber::with_default(bridge(), check);
+    }
+
+    /// The API checks' tracer, with the bridge installed on the test's thread for the rest
+    /// of the test (the thread ends with it).
+    fn with_bridge_installed() -> ApiCheck<ReferenceTracer> {
+        std::mem::forget(tracing::subscriber::set_default(bridge()));
+        ApiCheck::new(tracer())
+    }
+
+    mod api {
+        use super::*;
+        opentracing_core::api_check_tests!(with_bridge_installed());
+    }
+
+    mod scopes {
+        use super::*;
+        opentracing_core::scope_check_tests!(ScopeCheck::new(tracer()).run_test(with_the_bridge));
+    }
+}

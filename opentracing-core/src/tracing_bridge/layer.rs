@@ -10,6 +10,8 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
+use crate::options::SpanOptions;
+use crate::references::ReferenceType;
 use crate::scope::{Scope, ScopeManager};
 use crate::span::Span;
 use crate::tracer::Tracer;
@@ -44,6 +46,25 @@ impl<T: Tracer> OpenTracingLayer<T> {
     }
 }
 
+impl<T> OpenTracingLayer<T> {
+    /// `event` as a log of `span`, with its level; an error marks the span if so configured.
+    fn log(&self, event: &Event<'_>, span: &Span) {
+        if !span.is_recording() {
+            return;
+        }
+        let level = *event.metadata().level();
+        let mut fields = Fields(Vec::with_capacity(1 + event.metadata().fields().len()));
+        fields
+            .0
+            .push((Key::from(LEVEL), Value::from(level.as_str())));
+        event.record(&mut fields);
+        span.log_kv(fields.0);
+        if level == Level::ERROR && self.errors_mark_spans {
+            span.set_tag(tags::ERROR, true);
+        }
+    }
+}
+
 /// A `tracing` span's OpenTracing span, kept in its extensions.
 struct Bridged(Span);
 
@@ -66,14 +87,10 @@ where
             let extensions = ancestor.extensions();
             extensions.get::<Bridged>().and_then(|b| b.0.context())
         });
-        let ours = self
-            .tracer
-            .span_builder(attributes.metadata().name())
-            .child_of(parent)
-            .start();
-        if ours.is_recording() {
-            attributes.record(&mut Tags(&ours));
-        }
+        let mut options = SpanOptions::new(attributes.metadata().name());
+        options.push_reference(ReferenceType::ChildOf, parent, true);
+        attributes.record(&mut StartTags(&mut options));
+        let ours = self.tracer.start_span_with_options(options);
         span.extensions_mut().insert(Bridged(ours));
     }
 
@@ -84,19 +101,17 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, context: Context<'_, S>) {
-        let span = match context.event_span(event) {
-            Some(owner) => owner.extensions().get::<Bridged>().map(|b| b.0.clone()),
-            None => ScopeManager::new().active_span(),
-        };
-        let Some(span) = span.filter(Span::is_recording) else {
-            return;
-        };
-        let level = *event.metadata().level();
-        let mut fields = Fields(vec![(Key::from(LEVEL), Value::from(level.as_str()))]);
-        event.record(&mut fields);
-        span.log_kv(fields.0);
-        if level == Level::ERROR && self.errors_mark_spans {
-            span.set_tag(tags::ERROR, true);
+        match context.event_span(event) {
+            Some(owner) => {
+                if let Some(Bridged(span)) = owner.extensions().get::<Bridged>() {
+                    self.log(event, span);
+                }
+            }
+            None => {
+                if let Some(span) = ScopeManager::new().active_span() {
+                    self.log(event, &span);
+                }
+            }
         }
     }
 
@@ -141,7 +156,38 @@ where
     extensions.get::<Bridged>().map(|bridged| bridged.0.clone())
 }
 
-/// Fields as tags of a span.
+/// Fields as the tags a span starts with.
+struct StartTags<'a>(&'a mut SpanOptions);
+
+impl Visit for StartTags<'_> {
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.push_tag(field.name().into(), value.into());
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.push_tag(field.name().into(), value.into());
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.0.push_tag(field.name().into(), value.into());
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.push_tag(field.name().into(), value.into());
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0
+            .push_tag(field.name().into(), value.to_owned().into());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.0
+            .push_tag(field.name().into(), debug_text(value).into());
+    }
+}
+
+/// Fields recorded later as tags of a span.
 struct Tags<'a>(&'a Span);
 
 impl Visit for Tags<'_> {
@@ -166,7 +212,7 @@ impl Visit for Tags<'_> {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0.set_tag(field.name(), format!("{value:?}"));
+        self.0.set_tag(field.name(), debug_text(value));
     }
 }
 
@@ -195,7 +241,15 @@ impl Visit for Fields {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0
-            .push((field.name().into(), format!("{value:?}").into()));
+        self.0.push((field.name().into(), debug_text(value).into()));
     }
+}
+
+/// A field's `Debug` text (an event's message among them), written into room for a
+/// typical message so that it is allocated once.
+fn debug_text(value: &dyn fmt::Debug) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(64);
+    let _ = write!(text, "{value:?}");
+    text
 }
