@@ -13,18 +13,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::routing::get;
+use example_quickstart::{backend_app, frontend_app, serve_on_loopback};
 use opentracing_core::config::EnvConfig;
 use opentracing_core::propagation::B3;
 use opentracing_core::reference::{Propagator, ReferenceTracer};
 use opentracing_core::report::Executor;
 use opentracing_core::view::{TraceStore, WaterfallRecorder};
-use opentracing_core::{Fanout, InMemoryRecorder, Recorder, Tracer, tags};
-use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
-use tracing_axum::{ActiveSpan, RouterExt};
+use opentracing_core::{Fanout, InMemoryRecorder, Recorder, tags};
+use reqwest_middleware::ClientBuilder;
 use tracing_reqwest::TracingMiddleware;
 use tracing_tower::viewer::TraceViewer;
 
@@ -96,94 +92,6 @@ fn tracer(service: &str, recorder: &Arc<dyn Recorder>) -> ReferenceTracer {
     ReferenceTracer::builder(service, recorder.clone())
         .propagator(Propagator::new().codec(B3::multi()))
         .build()
-}
-
-fn backend_app(tracer: ReferenceTracer) -> Router {
-    Router::new()
-        .route(
-            "/stock/{item}",
-            get(
-                |Path(item): Path<u32>, State(tracer): State<ReferenceTracer>| async move {
-                    // A child of this request's server span: the active span.
-                    let query = tracer
-                        .span_builder("SELECT stock")
-                        .tag(tags::DATABASE_TYPE, "sql")
-                        .start();
-                    tokio::time::sleep(Duration::from_millis(2 + u64::from(item % 4))).await;
-                    query.finish();
-                    format!("item {item}: 7 in stock")
-                },
-            ),
-        )
-        .route(
-            "/fail",
-            get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "database down") }),
-        )
-        .with_state(tracer.clone())
-        .traced_with(tracer)
-}
-
-#[derive(Clone)]
-struct Frontend {
-    client: ClientWithMiddleware,
-    backend: SocketAddr,
-}
-
-impl Frontend {
-    async fn call(&self, path: &str) -> Result<String, StatusCode> {
-        let url = format!("http://{}{path}", self.backend);
-        let response = self
-            .client
-            .get(url)
-            .send()
-            .await
-            .map_err(|_| StatusCode::BAD_GATEWAY)?;
-        if !response.status().is_success() {
-            return Err(StatusCode::BAD_GATEWAY);
-        }
-        response.text().await.map_err(|_| StatusCode::BAD_GATEWAY)
-    }
-}
-
-fn frontend_app(
-    tracer: ReferenceTracer,
-    client: ClientWithMiddleware,
-    backend: SocketAddr,
-) -> Router {
-    Router::new()
-        .route(
-            "/checkout",
-            get(|State(app): State<Frontend>, span: ActiveSpan| async move {
-                span.set_tag("cart.items", 1);
-                app.call("/stock/1").await
-            }),
-        )
-        .route(
-            "/fanout",
-            get(|State(app): State<Frontend>| async move {
-                let (a, b, c, d) = tokio::join!(
-                    app.call("/stock/1"),
-                    app.call("/stock/2"),
-                    app.call("/stock/3"),
-                    app.call("/stock/4"),
-                );
-                Ok::<_, StatusCode>([a?, b?, c?, d?].join("\n"))
-            }),
-        )
-        .route(
-            "/fail",
-            get(|State(app): State<Frontend>| async move { app.call("/fail").await }),
-        )
-        .with_state(Frontend { client, backend })
-        .traced_with(tracer)
-}
-
-async fn serve_on_loopback(app: Router) -> std::io::Result<SocketAddr> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, service).await });
-    Ok(addr)
 }
 
 /// One scripted request: what it shows, its path, and the headers a caller sends with it.

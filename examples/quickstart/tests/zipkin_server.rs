@@ -5,15 +5,12 @@
 
 mod support;
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use opentracing_core::report::{Executor, Reporter, ZipkinJson};
-use opentracing_core::{Fanout, FinishedSpan, InMemoryRecorder, tags};
+use opentracing_core::report::{Reporter, ZipkinJson};
+use opentracing_core::{FinishedSpan, tags};
 use serde_json::{Value, json};
 use support::backends::Zipkin;
 use support::quickstart;
-use support::services::{self, Propagation};
+use support::services::{self, Propagation, by_name};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zipkin_stores_the_services_spans_and_the_quick_starts_traces() {
@@ -29,35 +26,9 @@ async fn services_report_to(zipkin: &Zipkin) {
     let reporter = Reporter::builder(
         zipkin.spans_url().parse().unwrap(),
         ZipkinJson::new("frontend"),
-    )
-    .batch_delay(Duration::from_millis(50))
-    .start(Executor::Tokio(tokio::runtime::Handle::current()))
-    .unwrap();
-    let kept = Arc::new(InMemoryRecorder::new());
-    let recorder = Arc::new(
-        Fanout::new()
-            .with(Arc::new(reporter.clone()))
-            .with(kept.clone()),
     );
-    let services = services::start(recorder, Propagation::B3Joined).await;
-    assert_eq!(services.get("/checkout").await, 200);
-    assert_eq!(services.get("/fail").await, 502);
-    let metrics = reporter.shutdown(Duration::from_secs(10)).await;
-    let spans = kept.spans();
-    assert_eq!(spans.len(), 7, "{spans:#?}");
-    assert_eq!(
-        metrics.spans_sent,
-        7,
-        "{metrics:?} {:?}",
-        reporter.last_error()
-    );
-
-    let by_name = |name: &str| {
-        spans
-            .iter()
-            .find(|span| span.operation_name() == name)
-            .unwrap_or_else(|| panic!("no span {name}"))
-    };
+    let (services, spans) = services::report_two_requests(reporter, Propagation::B3Joined).await;
+    let by_name = |name: &str| by_name(&spans, name);
     let checkout = by_name("GET /checkout");
     let call = by_name("GET");
     let stock = by_name("GET /stock/{item}");
@@ -99,7 +70,7 @@ async fn services_report_to(zipkin: &Zipkin) {
             ("http.path", "/checkout"),
             ("http.route", "/checkout"),
             ("http.status_code", "200"),
-            ("cart.items", "3"),
+            ("cart.items", "1"),
         ],
     );
     assert_eq!(checkout["annotations"][0]["value"], "event:cart loaded");
@@ -110,7 +81,7 @@ async fn services_report_to(zipkin: &Zipkin) {
         call["remoteEndpoint"],
         json!({"ipv4": "127.0.0.1", "port": services.backend.port()})
     );
-    let url = format!("http://{}/stock/7", services.backend);
+    let url = format!("http://{}/stock/1", services.backend);
     assert_tags(
         call,
         &[
@@ -126,7 +97,7 @@ async fn services_report_to(zipkin: &Zipkin) {
     assert_eq!(stock["localEndpoint"]["serviceName"], "backend");
     assert_tags(
         stock,
-        &[("http.path", "/stock/7"), ("http.route", "/stock/{item}")],
+        &[("http.path", "/stock/1"), ("http.route", "/stock/{item}")],
     );
     assert_eq!(query.get("kind"), None);
     assert_eq!(query["parentId"], stock["id"]);

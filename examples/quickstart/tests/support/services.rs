@@ -1,19 +1,17 @@
-//! Two traced axum services on loopback, as the quick start runs them: `frontend` calls
-//! `backend` through the traced reqwest client; both report to one recorder.
+//! The quick start's two services on loopback, reporting to one recorder, and the two
+//! requests the backend tests send through them.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use example_quickstart::{backend_app, frontend_app, serve_on_loopback};
 use opentracing_core::propagation::B3;
 use opentracing_core::reference::{Propagator, ReferenceTracer};
-use opentracing_core::{Recorder, Span, Tracer, tags};
-use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
-use tracing_axum::{ActiveSpan, RouterExt};
+use opentracing_core::report::{Encoder, Executor, ReporterBuilder};
+use opentracing_core::{Fanout, FinishedSpan, InMemoryRecorder, Recorder};
+use reqwest_middleware::ClientBuilder;
 use tracing_reqwest::TracingMiddleware;
 
 /// How the services pass their context.
@@ -42,14 +40,17 @@ pub async fn start(recorder: Arc<dyn Recorder>, propagation: Propagation) -> Ser
         .join_shared_spans(propagation == Propagation::B3Joined)
         .expect("the recorder records shared spans")
         .build();
-    let backend = serve(backend_app(backend_tracer)).await;
+    let backend = serve_on_loopback(backend_app(backend_tracer))
+        .await
+        .unwrap();
     let frontend_tracer = ReferenceTracer::builder("frontend", recorder)
         .propagator(propagator)
         .build();
     let client = ClientBuilder::new(reqwest::Client::new())
         .with(TracingMiddleware::new(frontend_tracer.clone()))
         .build();
-    let frontend = serve(frontend_app(frontend_tracer, client, backend)).await;
+    let frontend = frontend_app(frontend_tracer, client, backend);
+    let frontend = serve_on_loopback(frontend).await.unwrap();
     Services { frontend, backend }
 }
 
@@ -67,83 +68,41 @@ impl Services {
     }
 }
 
-fn backend_app(tracer: ReferenceTracer) -> Router {
-    Router::new()
-        .route(
-            "/stock/{item}",
-            get(
-                |Path(item): Path<u32>, State(tracer): State<ReferenceTracer>| async move {
-                    let query: Span = tracer
-                        .span_builder("SELECT stock")
-                        .tag(tags::DATABASE_TYPE, "sql")
-                        .tag(
-                            tags::DATABASE_STATEMENT,
-                            "SELECT count FROM stock WHERE item = ?",
-                        )
-                        .start();
-                    tokio::time::sleep(Duration::from_millis(2)).await;
-                    query.finish();
-                    format!("item {item}: 7 in stock")
-                },
-            ),
-        )
-        .route(
-            "/fail",
-            get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "database down") }),
-        )
-        .with_state(tracer.clone())
-        .traced_with(tracer)
+/// `GET /checkout` and a failing `GET /fail` through services reporting with `reporter`:
+/// the services and the seven spans, once the reporter has sent every one of them.
+pub async fn report_two_requests<E: Encoder>(
+    reporter: ReporterBuilder<E>,
+    propagation: Propagation,
+) -> (Services, Vec<FinishedSpan>) {
+    let reporter = reporter
+        .batch_delay(Duration::from_millis(50))
+        .start(Executor::Tokio(tokio::runtime::Handle::current()))
+        .unwrap();
+    let kept = Arc::new(InMemoryRecorder::new());
+    let recorder = Arc::new(
+        Fanout::new()
+            .with(Arc::new(reporter.clone()))
+            .with(kept.clone()),
+    );
+    let services = start(recorder, propagation).await;
+    assert_eq!(services.get("/checkout").await, 200);
+    assert_eq!(services.get("/fail").await, 502);
+    let metrics = reporter.shutdown(Duration::from_secs(10)).await;
+    let spans = kept.spans();
+    assert_eq!(spans.len(), 7, "{spans:#?}");
+    assert_eq!(
+        metrics.spans_sent,
+        7,
+        "{metrics:?} {:?}",
+        reporter.last_error()
+    );
+    (services, spans)
 }
 
-#[derive(Clone)]
-struct Frontend {
-    client: ClientWithMiddleware,
-    backend: SocketAddr,
-}
-
-impl Frontend {
-    async fn call(&self, path: &str) -> Result<String, StatusCode> {
-        let response = self
-            .client
-            .get(format!("http://{}{path}", self.backend))
-            .send()
-            .await
-            .map_err(|_| StatusCode::BAD_GATEWAY)?;
-        if !response.status().is_success() {
-            return Err(StatusCode::BAD_GATEWAY);
-        }
-        response.text().await.map_err(|_| StatusCode::BAD_GATEWAY)
-    }
-}
-
-fn frontend_app(
-    tracer: ReferenceTracer,
-    client: ClientWithMiddleware,
-    backend: SocketAddr,
-) -> Router {
-    Router::new()
-        .route(
-            "/checkout",
-            get(|State(app): State<Frontend>, span: ActiveSpan| async move {
-                span.set_tag("cart.items", 3);
-                span.log_kv([("event", "cart loaded")]);
-                app.call("/stock/7").await
-            }),
-        )
-        .route(
-            "/fail",
-            get(|State(app): State<Frontend>| async move { app.call("/fail").await }),
-        )
-        .with_state(Frontend { client, backend })
-        .traced_with(tracer)
-}
-
-async fn serve(app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a loopback port");
-    let addr = listener.local_addr().expect("its address");
-    let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, service).await });
-    addr
+/// The span named `name`.
+pub fn by_name<'a>(spans: &'a [FinishedSpan], name: &str) -> &'a FinishedSpan {
+    spans
+        .iter()
+        .find(|span| span.operation_name() == name)
+        .unwrap_or_else(|| panic!("no span {name} in {spans:#?}"))
 }
