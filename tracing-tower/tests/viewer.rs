@@ -195,6 +195,17 @@ async fn try_texts(client: &Client, css: &str) -> Result<Vec<String>, fantoccini
     Ok(texts)
 }
 
+/// Clicks the element `css` selects.
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 /// Waits (up to 10 s) for the texts of `css` to be `expected`, as a page opened by a click
 /// or a form loads; asserts they are.
 async fn eventually(client: &Client, css: &str, expected: &[&str]) {
@@ -285,20 +296,8 @@ async fn drive(client: Client, addr: SocketAddr) {
     form.submit().await.unwrap();
     eventually(client, "#traces tbody tr .operation", &["GET /slow"]).await;
     client.goto(&format!("{base}/")).await.unwrap();
-    client
-        .find(Locator::Css("input[name=errors]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("#filters button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, "input[name=errors]").await;
+    click(client, "#filters button").await;
     eventually(
         client,
         "#traces tbody tr .operation",
@@ -313,13 +312,7 @@ async fn drive(client: Client, addr: SocketAddr) {
 
     // A click on the nested trace opens its waterfall.
     client.goto(&format!("{base}/")).await.unwrap();
-    client
-        .find(Locator::Css("#traces tbody tr:first-child .id a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, "#traces tbody tr:first-child .id a").await;
     eventually(
         client,
         "#waterfall details > summary .name",
