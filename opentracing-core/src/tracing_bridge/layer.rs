@@ -53,12 +53,10 @@ impl<T> OpenTracingLayer<T> {
             return;
         }
         let level = *event.metadata().level();
-        let mut fields = Fields(Vec::with_capacity(1 + event.metadata().fields().len()));
-        fields
-            .0
-            .push((Key::from(LEVEL), Value::from(level.as_str())));
-        event.record(&mut fields);
-        span.log_kv(fields.0);
+        let mut fields = Vec::with_capacity(1 + event.metadata().fields().len());
+        fields.push((Key::from(LEVEL), Value::from(level.as_str())));
+        event.record(&mut Typed(|key, value| fields.push((key, value))));
+        span.log_kv(fields);
         if level == Level::ERROR && self.errors_mark_spans {
             span.set_tag(tags::ERROR, true);
         }
@@ -89,14 +87,16 @@ where
         });
         let mut options = SpanOptions::new(attributes.metadata().name());
         options.push_reference(ReferenceType::ChildOf, parent, true);
-        attributes.record(&mut StartTags(&mut options));
+        attributes.record(&mut Typed(|key, value| options.push_tag(key, value)));
         let ours = self.tracer.start_span_with_options(options);
         span.extensions_mut().insert(Bridged(ours));
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, context: Context<'_, S>) {
         if let Some(span) = bridged(&context, id).filter(Span::is_recording) {
-            values.record(&mut Tags(&span));
+            values.record(&mut Typed(|key, value| {
+                span.set_tag(key, value);
+            }));
         }
     }
 
@@ -156,92 +156,33 @@ where
     extensions.get::<Bridged>().map(|bridged| bridged.0.clone())
 }
 
-/// Fields as the tags a span starts with.
-struct StartTags<'a>(&'a mut SpanOptions);
+/// Each field, typed (integers, floats, booleans, strings; anything else as its `Debug`
+/// text), handed to a sink: the tags a span starts with, later tags, or a log's fields.
+struct Typed<F: FnMut(Key, Value)>(F);
 
-impl Visit for StartTags<'_> {
+impl<F: FnMut(Key, Value)> Visit for Typed<F> {
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.push_tag(field.name().into(), value.into());
+        (self.0)(field.name().into(), value.into());
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.push_tag(field.name().into(), value.into());
+        (self.0)(field.name().into(), value.into());
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.push_tag(field.name().into(), value.into());
+        (self.0)(field.name().into(), value.into());
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.push_tag(field.name().into(), value.into());
+        (self.0)(field.name().into(), value.into());
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.0
-            .push_tag(field.name().into(), value.to_owned().into());
+        (self.0)(field.name().into(), value.to_owned().into());
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0
-            .push_tag(field.name().into(), debug_text(value).into());
-    }
-}
-
-/// Fields recorded later as tags of a span.
-struct Tags<'a>(&'a Span);
-
-impl Visit for Tags<'_> {
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.set_tag(field.name(), value);
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.set_tag(field.name(), value);
-    }
-
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.set_tag(field.name(), value);
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.set_tag(field.name(), value);
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.set_tag(field.name(), value.to_owned());
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0.set_tag(field.name(), debug_text(value));
-    }
-}
-
-/// Fields as the fields of a log.
-struct Fields(Vec<(Key, Value)>);
-
-impl Visit for Fields {
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.push((field.name().into(), value.into()));
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.push((field.name().into(), value.into()));
-    }
-
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.push((field.name().into(), value.into()));
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.push((field.name().into(), value.into()));
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.push((field.name().into(), value.to_owned().into()));
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0.push((field.name().into(), debug_text(value).into()));
+        (self.0)(field.name().into(), debug_text(value).into());
     }
 }
 
